@@ -1,0 +1,83 @@
+"""What every action shares: settings, the registry client, who the person is, how to apologise."""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from bot.identity import citizen_from_metadata
+from bot.registry.client import RegistryClient
+from bot.settings import load_settings
+
+log = logging.getLogger(__name__)
+settings = load_settings()
+registry = RegistryClient.from_settings(settings)
+
+# Requests that interrupt a question the bot asked; the rules answer them (and resume the question).
+INTERRUPTIONS = {
+    "human_handoff", "switch_scenario", "start_over", "goodbye", "help", "bot_challenge",
+    "ask_material", "ask_why_exempt", "ask_duration", "ask_departments", "ask_where_apply",
+}
+
+FOLLOWUP_BUTTONS = [
+    {"title": "为什么这些免提交", "payload": "/ask_why_exempt"},
+    {"title": "要多久", "payload": "/ask_duration"},
+    {"title": "涉及哪些部门", "payload": "/ask_departments"},
+    {"title": "在哪办", "payload": "/ask_where_apply"},
+    {"title": "办别的事", "payload": "/switch_scenario"},
+    {"title": "转人工", "payload": "/human_handoff"},
+]
+
+
+def latest_metadata(tracker: Tracker) -> dict[str, Any]:
+    """The metadata the channel sent with the person's latest message."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            return event.get("metadata") or {}
+    return tracker.latest_message.get("metadata") or {}
+
+
+def is_fresh_reply(tracker: Tracker, form: str) -> bool:
+    """Whether a form's validation is reading a new reply, not re-running after an interruption.
+
+    Rasa calls the validation action on a copy of the tracker that ends with the form's own
+    execution; the reply is fresh when no other action ran since the person's last message.
+    """
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            return True
+        if event.get("event") == "action" and event.get("name") not in (form, "action_listen"):
+            return False
+    return False
+
+
+def verified_citizen(tracker: Tracker) -> str | None:
+    """The citizen id from a genuine signed token, or None: never a bare id from the client."""
+    return citizen_from_metadata(latest_metadata(tracker), settings.citizen_token_secret)
+
+
+def apologise_unavailable(dispatcher: CollectingDispatcher) -> None:
+    from actions.texts import REGISTRY_UNAVAILABLE
+
+    dispatcher.utter_message(text=REGISTRY_UNAVAILABLE)
+
+
+class ScenarioNames:
+    """Registry scenario ids and names, refreshed every minute: buttons need names, the model ids."""
+
+    def __init__(self, ttl: float = 60.0) -> None:
+        self.ttl, self._at, self._names = ttl, 0.0, {}
+
+    async def get(self) -> dict[str, str]:
+        if time.monotonic() - self._at > self.ttl or not self._names:
+            listed = await registry.call(registry.search_scenarios, None, 500)
+            self._names = {s["id"]: s["name"] for s in listed}
+            self._at = time.monotonic()
+        return self._names
+
+
+scenario_names = ScenarioNames()

@@ -1,0 +1,1 @@
+"""Understanding what people write: normalisation, the tokenizer, and scenario identification."""

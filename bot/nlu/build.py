@@ -1,0 +1,143 @@
+"""Training inputs derived from the registry, regenerated before every training run.
+
+Adding a scenario is a registry file plus its phrases in ``data/nlu/scenarios/<id>.yml``;
+everything else Rasa needs about it is generated here, under ``build/rasa``
+(never committed: the registry and the phrases are the only sources):
+
+* ``domain/``: ``domain.yml`` plus ``scenarios.yml``, one ``scenario_<id>`` intent each;
+* ``data/scenario_rules.yml``: each scenario intent goes to ``action_identify_scenario``,
+  also in the middle of the situation questions;
+* ``data/registry.yml``: the ``material`` lookup table and synonyms (户口本 → catalogue id);
+* ``build/jieba/registry.txt``: the registry's names as a Jieba user dictionary,
+  so 出生医学证明 stays one word.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+from bot.nlu.intents import intent_of
+from bot.nlu.normalize import normalize
+from bot.registry.files import Registry, dump_yaml
+from bot.settings import ROOT
+
+BUILD = ROOT / "build"
+NLU_SCENARIOS = ROOT / "data" / "nlu" / "scenarios"
+HEADER = "# Generated from data/registry by `python -m bot train`; do not edit.\n"
+_INTENT_LINE = re.compile(r"^- intent: (\S+)\s*$", re.M)
+
+
+class MissingPhrases(ValueError):
+    """A registry scenario without training phrases, or phrases for a scenario the registry lacks."""
+
+
+def check_phrases(registry: Registry, phrases_dir: Path = NLU_SCENARIOS) -> list[str]:
+    """Every registry scenario has its phrase file with exactly its intent, and nothing else."""
+    files = {p.stem: p for p in phrases_dir.glob("*.yml")}
+    missing = sorted(set(registry.scenarios) - set(files))
+    extra = sorted(set(files) - set(registry.scenarios))
+    problems = [f"scenario {s!r} has no training phrases: add data/nlu/scenarios/{s}.yml" for s in missing]
+    problems += [f"data/nlu/scenarios/{s}.yml has no scenario in data/registry" for s in extra]
+    for sid, path in sorted(files.items()):
+        intents = set(_INTENT_LINE.findall(path.read_text(encoding="utf-8")))
+        if sid in registry.scenarios and intents != {intent_of(sid)}:
+            problems.append(
+                f"{path.name} must label its phrases '{intent_of(sid)}' only, not {sorted(intents)}"
+            )
+    if problems:
+        raise MissingPhrases("; ".join(problems))
+    return sorted(files)
+
+
+def _words(texts: list[str]) -> list[str]:
+    """Dictionary-safe words: no blanks (Jieba's format splits on them), 2–24 characters."""
+    words = []
+    for text in texts:
+        word = normalize(text).strip()
+        if 2 <= len(word) <= 24 and not any(c.isspace() for c in word):
+            words.append(word)
+    return sorted(set(words))
+
+
+def _scenario_rules(scenario_ids: list[str]) -> list[dict]:
+    rules = []
+    for sid in scenario_ids:
+        intent = intent_of(sid)
+        rules.append(
+            {
+                "rule": f"{sid} described",
+                "condition": [{"active_loop": None}],
+                "steps": [{"intent": intent}, {"action": "action_identify_scenario"}],
+                "wait_for_user_input": False,
+            }
+        )
+        rules.append(
+            {
+                "rule": f"{sid} described in the middle of the situation questions",
+                "condition": [{"active_loop": "conditions_form"}],
+                "steps": [
+                    {"intent": intent},
+                    {"action": "action_deactivate_loop"},
+                    {"active_loop": None},
+                    {"action": "action_identify_scenario"},
+                ],
+                "wait_for_user_input": False,
+            }
+        )
+    return rules
+
+
+def _material_lookup(registry: Registry) -> list[dict]:
+    names = [n for m in registry.materials.values() for n in (m.name, *m.aliases)]
+    owners: dict[str, set[str]] = {}
+    for material in registry.materials.values():
+        for name in _words([material.name, *material.aliases]):
+            owners.setdefault(name, set()).add(material.id)
+    synonyms = []
+    for material in registry.materials.values():
+        # A name two materials share stays ambiguous; the action asks the registry instead.
+        unique = [
+            n
+            for n in _words([material.name, *material.aliases])
+            if n != material.id and owners[n] == {material.id}
+        ]
+        if unique:
+            synonyms.append({"synonym": material.id, "examples": "".join(f"- {n}\n" for n in unique)})
+    return [{"lookup": "material", "examples": "".join(f"- {w}\n" for w in _words(names))}, *synonyms]
+
+
+def build_training_inputs(registry: Registry, build_dir: Path = BUILD) -> dict[str, int]:
+    scenario_ids = check_phrases(registry)
+    rasa_dir = build_dir / "rasa"
+    (rasa_dir / "domain").mkdir(parents=True, exist_ok=True)
+    (rasa_dir / "data").mkdir(parents=True, exist_ok=True)
+    link = rasa_dir / "domain" / "domain.yml"
+    if not link.is_symlink():
+        link.unlink(missing_ok=True)
+        link.symlink_to(os.path.relpath(ROOT / "domain.yml", link.parent))
+    (rasa_dir / "domain" / "scenarios.yml").write_text(
+        dump_yaml({"version": "3.1", "intents": [intent_of(s) for s in scenario_ids]}, HEADER),
+        encoding="utf-8",
+    )
+    (rasa_dir / "data" / "scenario_rules.yml").write_text(
+        dump_yaml({"version": "3.1", "rules": _scenario_rules(scenario_ids)}, HEADER), encoding="utf-8"
+    )
+    lookup = _material_lookup(registry)
+    (rasa_dir / "data" / "registry.yml").write_text(
+        dump_yaml({"version": "3.1", "nlu": lookup}, HEADER), encoding="utf-8"
+    )
+
+    texts = [n for s in registry.scenarios.values() for n in (s.name, *s.aliases)]
+    texts += [m.name for s in registry.scenarios.values() for m in s.matters]
+    texts += [n for m in registry.materials.values() for n in (m.name, *m.aliases)]
+    words = _words(texts)
+    (build_dir / "jieba").mkdir(parents=True, exist_ok=True)
+    (build_dir / "jieba" / "registry.txt").write_text("".join(f"{w} 50 n\n" for w in words), encoding="utf-8")
+    return {
+        "scenarios": len(scenario_ids),
+        "dictionary_words": len(words),
+        "material_names": lookup[0]["examples"].count("\n"),
+        "synonym_sets": len(lookup) - 1,
+    }

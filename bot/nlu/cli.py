@@ -1,0 +1,149 @@
+"""``python -m bot train`` and ``python -m bot identify``: the model, from data to answers."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from bot.nlu.build import build_training_inputs
+from bot.registry.files import load_registry
+from bot.settings import ROOT, load_settings
+
+MODELS = ROOT / "models"
+TRAIN_ARGS = ["--config", "config.yml", "--domain", "build/rasa/domain", "--data", "data", "build/rasa/data"]
+
+
+def add_parsers(commands: argparse._SubParsersAction) -> None:
+    p = commands.add_parser("train", help="build registry-derived inputs and train the Rasa model")
+    p.add_argument("--force", action="store_true", help="train even if nothing changed")
+    p.set_defaults(run=run_train)
+    p = commands.add_parser(
+        "validate", help="check the registry, the NLU data, domain and rules (no warnings allowed)"
+    )
+    p.set_defaults(run=run_validate)
+    p = commands.add_parser("identify", help="which scenario a text describes (JSON out)")
+    p.add_argument("text", nargs="?", help="the text; or use --jsonl")
+    p.add_argument("--jsonl", type=Path, help="one JSON object per line with a 'text' field ('-' for stdin)")
+    p.add_argument("--model", type=Path, help="model archive (default: the newest in models/)")
+    p.set_defaults(run=run_identify)
+
+
+def latest_model() -> Path | None:
+    models = sorted(MODELS.glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)
+    return models[-1] if models else None
+
+
+def prepare_inputs() -> dict[str, int]:
+    return build_training_inputs(load_registry(load_settings().registry_dir))
+
+
+def train(force: bool = False) -> Path:
+    """Train when data, config or domain changed (Rasa's own fingerprint decides); keep the newest two."""
+    counts = prepare_inputs()
+    print(
+        f"[train] from the registry: {counts['scenarios']} scenario intents, {counts['dictionary_words']} dictionary words, "
+        f"{counts['material_names']} material names, {counts['synonym_sets']} synonym sets",
+        flush=True,
+    )
+    started = time.monotonic()
+    args = ["train", *TRAIN_ARGS, "--out", str(MODELS), *(["--force"] if force else [])]
+    if _rasa(*args).returncode != 0:
+        raise RuntimeError("rasa train failed (see above)")
+    model = latest_model()
+    if model is None:
+        raise RuntimeError("rasa train produced no model")
+    for old in sorted(MODELS.glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)[:-2]:
+        old.unlink()
+    print(
+        f"[train] done in {time.monotonic() - started:.0f}s: {model.relative_to(ROOT)} "
+        f"({model.stat().st_size / 1e6:.1f} MB)",
+        flush=True,
+    )
+    return model
+
+
+def _rasa(*args: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2"}
+    return subprocess.run([sys.executable, "-m", "rasa", *args], cwd=ROOT, env=env)
+
+
+def run_validate(args: argparse.Namespace) -> int:
+    counts = prepare_inputs()
+    print(f"[validate] registry OK, {counts['scenarios']} scenarios with training phrases", flush=True)
+    result = _rasa("data", "validate", *TRAIN_ARGS, "--fail-on-warnings")
+    print(
+        "[validate] " + ("clean: no errors, no warnings" if result.returncode == 0 else "FAILED"), flush=True
+    )
+    return result.returncode
+
+
+def run_train(args: argparse.Namespace) -> int:
+    train(force=args.force)
+    return 0
+
+
+def _texts(args: argparse.Namespace) -> Iterable[str]:
+    if args.jsonl:
+        handle = sys.stdin if str(args.jsonl) == "-" else args.jsonl.open(encoding="utf-8")
+        for number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+                text = record["text"]
+                if not isinstance(text, str):
+                    raise TypeError
+            except (ValueError, KeyError, TypeError):
+                raise SystemExit(f"line {number}: expected a JSON object with a string 'text'") from None
+            yield text
+    elif args.text is not None:
+        yield args.text
+    else:
+        raise SystemExit("give a text or --jsonl FILE")
+
+
+def run_identify(args: argparse.Namespace) -> int:
+    model = args.model or latest_model()
+    if model is None or not Path(model).exists():
+        print("no trained model: run 'python -m bot train' first", file=sys.stderr)
+        return 2
+    texts = list(_texts(args))
+    for result in asyncio.run(identify_texts(texts, Path(model))):
+        print(json.dumps(result, ensure_ascii=False), flush=True)
+    return 0
+
+
+async def identify_texts(texts: list[str], model: Path) -> list[dict[str, Any]]:
+    """Parse in-process with the trained model and apply the bot's own decision."""
+    import logging
+
+    logging.getLogger("rasa").setLevel(logging.ERROR)
+    from rasa.core.agent import Agent
+
+    from bot.nlu.intents import identify
+
+    agent = Agent.load(str(model))
+    out = []
+    for text in texts:
+        parse = await agent.parse_message(text)
+        found = identify(parse)
+        out.append(
+            {
+                "text": text,
+                "scenario": found.scenario,
+                "confidence": round(found.confidence, 4),
+                "intent": (parse.get("intent") or {}).get("name"),
+                "ranking": [
+                    {"scenario": r["scenario"], "confidence": r["confidence"]} for r in found.ranking[:3]
+                ],
+            }
+        )
+    return out

@@ -1,0 +1,108 @@
+"""``python -m bot registry …``: import the seed, serve, and ask the registry from a terminal."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from bot.registry.checklist import AnswerError, compute_checklist
+from bot.registry.files import RegistryError, load_registry
+from bot.registry.seed_import import import_seed
+from bot.registry.stats import registry_stats
+from bot.registry.store import Store
+from bot.render import checklist_text, stats_lines
+from bot.settings import ROOT, load_settings
+
+DEFAULT_SEED = ROOT.parent / "shared" / "data" / "registry-seed"
+
+
+def add_parser(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser("registry", help="the material registry")
+    sub = parser.add_subparsers(dest="action", required=True)
+    p = sub.add_parser("import", help="turn the seed into data/registry (reproducible)")
+    p.add_argument("--seed", type=Path, default=DEFAULT_SEED)
+    p.add_argument("--out", type=Path, default=None, help="registry directory (default: data/registry)")
+    sub.add_parser("validate", help="load and cross-check data/registry")
+    p = sub.add_parser("stats", help="share of requirements exempt or submitted once")
+    p.add_argument("--json", action="store_true")
+    p = sub.add_parser("checklist", help="what a person still has to bring")
+    p.add_argument("scenario")
+    p.add_argument("--answer", "-a", action="append", default=[], metavar="QUESTION=OPTION")
+    p.add_argument("--citizen", help="use this citizen's file from the local store")
+    p.add_argument("--json", action="store_true")
+    sub.add_parser("serve", help="run the HTTP service")
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    directory = settings.registry_dir
+    try:
+        if args.action == "import":
+            out = args.out or directory
+            if not (args.seed / "scenarios").is_dir():
+                print(f"找不到种子数据目录: {args.seed}/scenarios", file=sys.stderr)
+                return 2
+            print(f"导入 {args.seed} → {out} …", flush=True)
+            counts = import_seed(args.seed, out)
+            load_registry(out)
+            print(
+                f"完成：{counts['scenarios']} 个事项，{counts['requirements']} 项材料要求，"
+                f"目录 {counts['materials']} 项标准材料（新增 {counts['new_materials']} 项）。"
+            )
+            return 0
+        registry = load_registry(directory)
+        if args.action == "validate":
+            print(
+                f"registry OK: {len(registry.scenarios)} 个事项，{len(registry.materials)} 项标准材料，"
+                f"digest {registry.digest}"
+            )
+            return 0
+        if args.action == "stats":
+            stats = registry_stats(registry.scenarios.values())
+            if args.json:
+                print(json.dumps(stats, ensure_ascii=False, indent=2))
+            else:
+                print("\n".join(stats_lines(stats)))
+            return 0
+        if args.action == "checklist":
+            return _checklist(args, registry, settings)
+        if args.action == "serve":
+            from bot.registry.service import serve
+
+            serve(settings)
+            return 0
+    except RegistryError as exc:
+        print(f"registry data error: {exc}", file=sys.stderr)
+        return 1
+    return 2
+
+
+def _checklist(args: argparse.Namespace, registry, settings) -> int:  # type: ignore[no-untyped-def]
+    scenario = registry.scenarios.get(args.scenario)
+    if scenario is None:
+        print(
+            f"没有这个事项: {args.scenario}（可用: {', '.join(sorted(registry.scenarios))}）", file=sys.stderr
+        )
+        return 2
+    answers = dict(a.split("=", 1) for a in args.answer if "=" in a)
+    held = []
+    if args.citizen:
+        store = Store.open(settings.db_url)
+        store.sync(registry, with_demo=settings.load_demo_citizens)
+        held = store.file(args.citizen)
+    try:
+        result = compute_checklist(scenario, registry.materials, answers, held)
+    except AnswerError as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False, indent=2))
+        return 0
+    print(checklist_text(result))
+    for q in result["unanswered"]:
+        options = " / ".join(f"{o['id']}={o['label']}" for o in q["options"])
+        print(f"\n尚未回答的情形 {q['id']}: {q['text']}  ({options})")
+    return 0

@@ -1,0 +1,130 @@
+"""The one client of the registry service, for the actions, the console and the CLI.
+
+Synchronous ``requests`` with one pooled session, short timeouts and a single
+retry on connection failure; async callers use :meth:`RegistryClient.call`,
+which runs the request on a worker thread so an event loop never blocks.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Callable
+from functools import partial
+from typing import Any, TypeVar
+from urllib.parse import quote
+
+import requests
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
+
+from bot.settings import Settings, load_settings
+
+T = TypeVar("T")
+
+
+class RegistryUnavailable(RuntimeError):
+    """The registry did not answer in time (or at all); callers apologise and offer the hotline."""
+
+
+class RegistryRejected(ValueError):
+    """The registry refused the request (4xx); ``status`` and ``code`` say why."""
+
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status, self.code = status, code
+
+
+class RegistryClient:
+    def __init__(self, base_url: str, token: str | None = None, timeout: float = 3.0) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.timeout = timeout
+        self._token = token
+        self._local = threading.local()
+
+    @classmethod
+    def from_settings(cls, settings: Settings | None = None) -> RegistryClient:
+        settings = settings or load_settings()
+        return cls(settings.registry_url, settings.registry_token, settings.registry_timeout)
+
+    @property
+    def _session(self) -> requests.Session:
+        # One keep-alive session per worker thread: requests.Session is not thread-safe.
+        session = getattr(self._local, "session", None)
+        if session is None:
+            session = requests.Session()
+            retry = Retry(total=1, connect=1, read=0, status=0, backoff_factor=0.1, allowed_methods=None)
+            session.mount("http://", HTTPAdapter(max_retries=retry, pool_maxsize=4))
+            session.mount("https://", HTTPAdapter(max_retries=retry, pool_maxsize=4))
+            self._local.session = session
+        return session
+
+    def _request(self, method: str, path: str, auth: bool = False, **kwargs: Any) -> Any:
+        headers = {"Authorization": f"Bearer {self._token}"} if auth and self._token else {}
+        try:
+            response = self._session.request(
+                method, self.base_url + path, headers=headers, timeout=self.timeout, **kwargs
+            )
+        except requests.RequestException as exc:
+            raise RegistryUnavailable(f"registry unreachable: {exc.__class__.__name__}") from exc
+        if response.status_code >= 500:
+            raise RegistryUnavailable(f"registry error {response.status_code}")
+        if response.status_code >= 400:
+            try:
+                error = response.json()["error"]
+            except (ValueError, KeyError, TypeError):
+                error = {"code": "http_error", "message": response.text[:200]}
+            raise RegistryRejected(response.status_code, error.get("code", ""), error.get("message", ""))
+        return response.json()
+
+    # -- the registry's API ---------------------------------------------------
+
+    def health(self) -> dict[str, Any]:
+        return self._request("GET", "/health")
+
+    def scenario(self, scenario_id: str) -> dict[str, Any] | None:
+        try:
+            return self._request("GET", f"/scenarios/{quote(scenario_id, safe='')}")
+        except RegistryRejected as exc:
+            if exc.status == 404:
+                return None
+            raise
+
+    def search_scenarios(self, q: str | None = None, limit: int = 50) -> list[dict[str, Any]]:
+        return self._request("GET", "/scenarios", params={"q": q, "limit": limit})["scenarios"]
+
+    def material(self, material_id: str) -> dict[str, Any] | None:
+        try:
+            return self._request("GET", f"/materials/{quote(material_id, safe='')}")
+        except RegistryRejected as exc:
+            if exc.status == 404:
+                return None
+            raise
+
+    def search_materials(self, q: str, limit: int = 10) -> list[dict[str, Any]]:
+        return self._request("GET", "/materials", params={"q": q[:64], "limit": limit})["materials"]
+
+    def checklist(
+        self, scenario_id: str, answers: dict[str, str] | None = None, citizen_id: str | None = None
+    ) -> dict[str, Any]:
+        body: dict[str, Any] = {"scenario": scenario_id, "answers": answers or {}}
+        if citizen_id:
+            body["citizen_id"] = citizen_id
+        return self._request("POST", "/checklist", auth=bool(citizen_id), json=body)
+
+    def citizen_file(self, citizen_id: str) -> list[dict[str, Any]]:
+        return self._request("GET", f"/citizens/{quote(citizen_id, safe='')}/materials", auth=True)[
+            "materials"
+        ]
+
+    def delete_citizen_file(self, citizen_id: str) -> int:
+        return self._request("DELETE", f"/citizens/{quote(citizen_id, safe='')}/materials", auth=True)[
+            "deleted"
+        ]
+
+    def stats(self) -> dict[str, Any]:
+        return self._request("GET", "/stats")
+
+    async def call(self, method: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Run one of the methods above off the event loop."""
+        return await asyncio.get_running_loop().run_in_executor(None, partial(method, *args, **kwargs))

@@ -1,0 +1,300 @@
+"""The material registry as an HTTP service (FastAPI; OpenAPI at ``/openapi.json``).
+
+Bad input always gets a 4xx with a JSON body ``{"error": {"code", "message"}}``
+in plain words, and a refused request changes nothing. Citizens' files and
+checklists that read a file need the service token: only the bot's action
+server (which has verified the citizen) and staff tools hold it.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import date
+from typing import Any
+
+from fastapi import Depends, FastAPI, Header, Path, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, constr, validator
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from bot.registry.checklist import AnswerError, compute_checklist
+from bot.registry.files import load_registry
+from bot.registry.model import FileEntry, to_dict
+from bot.registry.stats import registry_stats
+from bot.registry.store import Store
+from bot.settings import Settings, load_settings
+
+log = logging.getLogger(__name__)
+
+CITIZEN_ID = r"^[A-Za-z0-9][A-Za-z0-9_.:@-]{0,127}$"
+MATERIAL_ID = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$"
+ShortText = constr(strict=True, min_length=1, max_length=128)
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+
+
+class ChecklistRequest(BaseModel):
+    scenario: ShortText  # type: ignore[valid-type]
+    answers: dict[ShortText, ShortText] = {}  # type: ignore[valid-type]
+    citizen_id: constr(strict=True, regex=CITIZEN_ID) | None = None  # type: ignore[valid-type]
+
+    class Config:
+        extra = "forbid"
+
+    @validator("answers", pre=True)
+    def _answers_object(cls, value: Any) -> Any:
+        if not isinstance(value, dict):
+            raise ValueError("answers must be a JSON object of question id → option id")
+        if len(value) > 64:
+            raise ValueError("too many answers (at most 64)")
+        return value
+
+
+class FileEntryIn(BaseModel):
+    material: constr(strict=True, regex=MATERIAL_ID)  # type: ignore[valid-type]
+    submitted_at: date | None = None
+    valid_until: date | None = None
+    channel: constr(strict=True, max_length=64) | None = None  # type: ignore[valid-type]
+
+    class Config:
+        extra = "forbid"
+
+
+class BodyLimit:
+    """Refuse bodies over the limit with 413 before any handler sees them.
+
+    The body is read up front (it is small by construction) and replayed, so
+    a chunked upload without Content-Length is bounded too.
+    """
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app, self.limit = app, limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope.get("headers") or []).get(b"content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > self.limit):
+            await _send_error(send, 413, "body_too_large", f"请求体超过 {self.limit} 字节上限")
+            return
+        chunks, size, more = [], 0, True
+        while more:
+            message = await receive()
+            if message["type"] != "http.request":
+                await self.app(scope, _replay([message]), send)
+                return
+            chunks.append(message.get("body", b""))
+            size += len(chunks[-1])
+            more = message.get("more_body", False)
+            if size > self.limit:
+                await _send_error(send, 413, "body_too_large", f"请求体超过 {self.limit} 字节上限")
+                return
+        body = {"type": "http.request", "body": b"".join(chunks), "more_body": False}
+        await self.app(scope, _replay([body]), send)
+
+
+def _replay(messages: list[Message]) -> Receive:
+    async def receive() -> Message:
+        return messages.pop(0) if messages else {"type": "http.disconnect"}
+
+    return receive
+
+
+async def _send_error(send: Send, status: int, code: str, message: str) -> None:
+    response = JSONResponse({"error": {"code": code, "message": message}}, status_code=status)
+    await response({"type": "http"}, _replay([]), send)
+
+
+def _describe(errors: list[dict[str, Any]]) -> str:
+    """Validation errors in one line a developer can act on, Chinese first."""
+    parts = []
+    for e in errors[:5]:
+        loc = [str(x) for x in e.get("loc", ()) if x != "body"]
+        if e.get("type") in ("value_error.jsondecode", "json_invalid"):
+            parts.append(f"JSON 格式错误（第 {loc[0] if loc else '?'} 个字符附近）")
+        elif not loc and e.get("type") == "type_error.dict":
+            parts.append("请求体必须是 JSON 对象（Content-Type: application/json）")
+        else:
+            parts.append(f"{'.'.join(loc) or '请求体'}: {e.get('msg')}")
+    return "; ".join(parts)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or load_settings()
+    state: dict[str, Any] = {}
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        registry = load_registry(settings.registry_dir)
+        store = Store.open(settings.db_url)
+        changed = store.sync(registry, with_demo=settings.load_demo_citizens)
+        state["store"] = store
+        log.info(
+            "registry %s %s (%d scenarios)",
+            registry.digest,
+            "loaded" if changed else "unchanged",
+            len(registry.scenarios),
+        )
+        yield
+        store.engine.dispose()
+
+    app = FastAPI(
+        title="onceonly material registry",
+        version="1.0",
+        description="一件事材料库：哪些材料免提交、可复用、还需提交。",
+        lifespan=lifespan,
+    )
+
+    def store() -> Store:
+        return state["store"]
+
+    def service_token(authorization: str | None = Header(None)) -> None:
+        expected = f"Bearer {settings.registry_token}"
+        if not authorization or not hmac.compare_digest(authorization.encode(), expected.encode()):
+            raise ApiError(401, "unauthorized", "需要服务令牌（Authorization: Bearer …）")
+
+    @app.exception_handler(ApiError)
+    async def _api_error(_request: Request, exc: ApiError) -> JSONResponse:
+        return JSONResponse({"error": {"code": exc.code, "message": exc.message}}, status_code=exc.status)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = exc.errors()
+        code = (
+            "malformed_json"
+            if any(
+                e.get("type") == "value_error.jsondecode" or e.get("type") == "json_invalid" for e in errors
+            )
+            else "invalid_request"
+        )
+        return JSONResponse({"error": {"code": code, "message": _describe(errors)}}, status_code=422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        return JSONResponse(
+            {"error": {"code": code, "message": str(exc.detail)}}, status_code=exc.status_code
+        )
+
+    @app.get("/health")
+    def health() -> dict[str, Any]:
+        return {"status": "ok", "digest": store().digest(), **store().counts()}
+
+    @app.get("/scenarios")
+    def list_scenarios(
+        q: str | None = Query(None, max_length=64), limit: int = Query(50, ge=1, le=500)
+    ) -> dict[str, Any]:
+        return {"scenarios": store().search_scenarios(q, limit)}
+
+    @app.get("/scenarios/{scenario_id}")
+    def get_scenario(scenario_id: str = Path(..., max_length=128)) -> dict[str, Any]:
+        scenario = store().scenario(scenario_id)
+        if scenario is None:
+            raise ApiError(404, "unknown_scenario", f"没有这个事项: {scenario_id}")
+        return to_dict(scenario)
+
+    @app.get("/materials")
+    def list_materials(
+        q: str | None = Query(None, max_length=64), limit: int = Query(50, ge=1, le=500)
+    ) -> dict[str, Any]:
+        return {"materials": store().search_materials(q, limit)}
+
+    @app.get("/materials/{material_id}")
+    def get_material(material_id: str = Path(..., max_length=128)) -> dict[str, Any]:
+        found = store().materials([material_id]).get(material_id)
+        if found is None:
+            raise ApiError(404, "unknown_material", f"没有这项材料: {material_id}")
+        return to_dict(found) | {"used_by": store().scenarios_using(material_id)}
+
+    @app.post("/checklist")
+    def checklist(body: ChecklistRequest, authorization: str | None = Header(None)) -> dict[str, Any]:
+        if body.citizen_id is not None:
+            service_token(authorization)
+        scenario = store().scenario(body.scenario)
+        if scenario is None:
+            raise ApiError(404, "unknown_scenario", f"没有这个事项: {body.scenario}")
+        mats = store().materials(r.material for r in scenario.requirements)
+        held = store().file(body.citizen_id, mats) if body.citizen_id else []
+        try:
+            result = compute_checklist(scenario, mats, body.answers, held)
+        except AnswerError as exc:
+            raise ApiError(422, "unknown_answer", str(exc)) from exc
+        result["citizen"] = {"id": body.citizen_id, "file_used": True} if body.citizen_id else None
+        return result
+
+    citizen_path = Path(..., pattern=CITIZEN_ID)
+
+    @app.get("/citizens/{citizen_id}/materials", dependencies=[Depends(service_token)])
+    def get_file(citizen_id: str = citizen_path) -> dict[str, Any]:
+        entries = store().file(citizen_id)
+        names = {m.id: m.name for m in store().materials(e.material for e in entries).values()}
+        return {
+            "citizen_id": citizen_id,
+            "materials": [to_dict(e) | {"name": names.get(e.material)} for e in entries],
+        }
+
+    @app.post("/citizens/{citizen_id}/materials", status_code=201, dependencies=[Depends(service_token)])
+    def add_to_file(body: FileEntryIn, citizen_id: str = citizen_path) -> dict[str, Any]:
+        if body.material not in store().materials([body.material]):
+            raise ApiError(422, "unknown_material", f"没有这项材料: {body.material}")
+        submitted = body.submitted_at or date.today()
+        if body.valid_until and body.valid_until < submitted:
+            raise ApiError(422, "invalid_request", "valid_until 不能早于 submitted_at")
+        entry = FileEntry(
+            citizen_id=citizen_id,
+            material=body.material,
+            submitted_at=submitted.isoformat(),
+            valid_until=body.valid_until.isoformat() if body.valid_until else None,
+            channel=body.channel,
+        )
+        store().put_file_entry(entry)
+        return to_dict(entry)
+
+    @app.delete("/citizens/{citizen_id}/materials", dependencies=[Depends(service_token)])
+    def delete_file(citizen_id: str = citizen_path) -> dict[str, Any]:
+        return {"citizen_id": citizen_id, "deleted": store().delete_file(citizen_id)}
+
+    @app.delete("/citizens/{citizen_id}/materials/{material_id}", dependencies=[Depends(service_token)])
+    def delete_file_entry(
+        citizen_id: str = citizen_path, material_id: str = Path(..., pattern=MATERIAL_ID)
+    ) -> dict[str, Any]:
+        deleted = store().delete_file(citizen_id, material_id)
+        if not deleted:
+            raise ApiError(404, "not_in_file", f"{citizen_id} 的材料库里没有 {material_id}")
+        return {"citizen_id": citizen_id, "material": material_id, "deleted": deleted}
+
+    @app.get("/stats")
+    def stats() -> dict[str, Any]:
+        return registry_stats(store().all_scenarios())
+
+    app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
+    return app
+
+
+def serve(settings: Settings | None = None) -> None:
+    import uvicorn
+
+    settings = settings or load_settings()
+    print(
+        f"registry: http://{settings.registry_host}:{settings.registry_port}  "
+        f"(store {settings.db_url.split('@')[-1]}, API docs at /docs)",
+        flush=True,
+    )
+    uvicorn.run(
+        create_app(settings),
+        host=settings.registry_host,
+        port=settings.registry_port,
+        log_level="warning",
+        access_log=False,
+        ws="none",  # no websockets here; uvicorn's ws module wants a newer websockets than Rasa pins
+    )
