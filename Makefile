@@ -12,15 +12,23 @@ STAMP := $(VENV)/.installed
 PYTHON310 = $(shell p=$$(pyenv prefix 3.10.13 2>/dev/null)/bin/python; \
 	if [ -x "$$p" ]; then echo "$$p"; else command -v python3.10; fi)
 
-.PHONY: help install lock system-deps test lint format run registry-import
+# Install Debian packages, as root or through sudo.
+APT_INSTALL = SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq
+
+.PHONY: help install lock system-deps test lint format run registry-import train validate eval test-stories \
+	web-deps web-assets browser
 
 help:
 	@echo "make run      start the system on this machine (embedded defaults)"
 	@echo "make test     install everything needed, then run the whole test suite"
 	@echo "make lint     ruff check and format check"
+	@echo "make train    train the Rasa model (skipped by Rasa when nothing changed)"
+	@echo "make eval     NLU evaluation on the held-out set and cross-validation, into docs/eval/"
 	@echo "make install  create $(VENV) from requirements.lock (fast when nothing changed)"
 	@echo "make lock     re-resolve pyproject.toml into requirements.lock"
 	@echo "make registry-import  re-import ../shared/data/registry-seed into data/registry"
+	@echo "make web-deps npm ci in bot/web, and Debian's chromium for the browser tests"
 
 install: $(STAMP)
 
@@ -60,15 +68,60 @@ system-deps:
 	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
 	if [ -n "$$missing" ]; then \
 		echo "[system-deps] installing:$$missing"; \
-		SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
-		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
+		$(APT_INSTALL) $$missing >/dev/null; \
 	fi; \
 	echo "[system-deps] ok: $$(ls -d /usr/lib/postgresql/*/bin | head -1)"
 
-test: install system-deps
+# The web side's packages from bot/web/package-lock.json (socket.io-client, which the widget is
+# served; playwright-core and axe-core for the browser tests), with Debian's node and npm when missing.
+WEB := bot/web
+WEB_STAMP := $(WEB)/node_modules/.installed
+web-assets: $(WEB_STAMP)
+
+$(WEB_STAMP): $(WEB)/package.json $(WEB)/package-lock.json
+	@command -v npm >/dev/null || { \
+		echo "[web-assets] installing Debian's nodejs and npm"; \
+		$(APT_INSTALL) nodejs npm >/dev/null; }
+	cd $(WEB) && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error
+	@touch $(WEB_STAMP)
+
+# The browser the browser tests drive (never one a tool downloads), and CJK fonts so pages render.
+browser:
+	@missing=""; \
+	[ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
+	ls /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc >/dev/null 2>&1 || missing="$$missing fonts-noto-cjk"; \
+	if [ -n "$$missing" ]; then \
+		echo "[browser] installing:$$missing"; \
+		$(APT_INSTALL) $$missing >/dev/null; \
+	fi; \
+	echo "[browser] ok: $$(/usr/bin/chromium --version 2>/dev/null)"
+
+web-deps: web-assets browser
+
+test: install system-deps web-deps
 	$(PY) -m ruff check .
-	$(PY) -m bot registry validate
+	$(PY) -m ruff format --check .
+	$(PY) -m bot validate
+	$(PY) -m bot train
 	$(PY) -m pytest
+	$(MAKE) --no-print-directory test-stories
+
+# The dialogue's main flows as Rasa test stories; any prediction error fails.
+test-stories: install
+	@mkdir -p var/results
+	$(PY) -m rasa test core --model "$$(ls -t models/*.tar.gz | head -1)" --stories tests/stories \
+		--fail-on-prediction-errors --out var/results/core >var/test-stories.log 2>&1 \
+		|| { tail -n 40 var/test-stories.log; cat var/results/core/failed_test_stories.yml; exit 1; }
+	@echo "[test-stories] all test stories predicted as written"
+
+validate: install
+	$(PY) -m bot validate
+
+train: install
+	$(PY) -m bot train
+
+eval: install train
+	$(PY) -m bot.nlu.evaluate
 
 lint: install
 	$(PY) -m ruff check .
@@ -78,8 +131,8 @@ format: install
 	$(PY) -m ruff format .
 	$(PY) -m ruff check --fix .
 
-run: install
-	$(PY) -m bot registry serve
+run: install web-assets
+	$(PY) -m bot run
 
 registry-import: install
 	$(PY) -m bot registry import

@@ -19,8 +19,17 @@ registry = RegistryClient.from_settings(settings)
 
 # Requests that interrupt a question the bot asked; the rules answer them (and resume the question).
 INTERRUPTIONS = {
-    "human_handoff", "switch_scenario", "start_over", "goodbye", "help", "bot_challenge",
-    "ask_material", "ask_why_exempt", "ask_duration", "ask_departments", "ask_where_apply",
+    "human_handoff",
+    "switch_scenario",
+    "start_over",
+    "goodbye",
+    "help",
+    "bot_challenge",
+    "ask_material",
+    "ask_why_exempt",
+    "ask_duration",
+    "ask_departments",
+    "ask_where_apply",
 }
 
 FOLLOWUP_BUTTONS = [

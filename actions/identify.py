@@ -21,7 +21,6 @@ from bot.nlu.intents import identify, intent_of, leans_to, scenario_of
 from bot.nlu.options import infer_answers, match_option
 from bot.registry.client import RegistryUnavailable
 
-
 NONE_CHOSEN = "none"
 CHOICE_FORM = "choose_scenario_form"
 
@@ -55,7 +54,9 @@ class ActionIdentifyScenario(Action):
                 if chosen == NONE_CHOSEN:
                     dispatcher.utter_message(text=texts.ASK_WHAT_ELSE)
                     return [*_reset(None), SlotSet("next_step", "wait")]
-                return await self._identified(dispatcher, chosen, tracker.get_slot("description") or "", names)
+                return await self._identified(
+                    dispatcher, chosen, tracker.get_slot("description") or "", names
+                )
             found = identify(message, known=set(names))
             if found.decision == "identified":
                 return await self._identified(dispatcher, found.scenario, message.get("text") or "", names)

@@ -12,12 +12,14 @@ os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
 def main(argv: list[str] | None = None) -> int:
     from bot.nlu import cli as nlu_cli
     from bot.registry import cli as registry_cli
+    from bot.web import cli as web_cli
 
     parser = argparse.ArgumentParser(prog="python -m bot", description="onceonly: 一件事材料指引")
     commands = parser.add_subparsers(dest="command", required=True)
     registry_cli.add_parser(commands)
     nlu_cli.add_parsers(commands)
-    run = commands.add_parser("run", help="start the whole system (registry, actions, Rasa)")
+    web_cli.add_parser(commands)
+    run = commands.add_parser("run", help="start the whole system (registry, actions, Rasa, web)")
     run.add_argument("--no-train", action="store_true", help="use the newest model as it is")
     run.set_defaults(
         run=lambda a: __import__("bot.ops.stack", fromlist=["run"]).run(train_first=not a.no_train)

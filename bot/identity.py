@@ -17,7 +17,9 @@ import jwt
 
 ISSUER = "onceonly-portal"
 METADATA_KEY = "citizen_token"
-_CITIZEN_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:@-]{0,127}$")
+# What a citizen id may look like, wherever one is accepted (the registry uses the same form).
+CITIZEN_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.:@-]{0,127}$"
+_CITIZEN_ID = re.compile(CITIZEN_ID_PATTERN)
 
 
 def sign_citizen_token(

@@ -9,6 +9,11 @@ from typing import Any
 
 from bot.registry.checklist import ISSUER_KIND_LABELS
 
+# The ``type`` of the custom payloads the bot sends: the checklist card, and the mark on a
+# message a hotline staff member wrote (the web widget shows it as from a person).
+CHECKLIST_CARD = "checklist"
+STAFF_REPLY = "staff_reply"
+
 STATUS_LABELS = {
     "exempt": "免提交",
     "reusable": "可复用",
@@ -144,7 +149,7 @@ def checklist_card(checklist: dict[str, Any]) -> dict[str, Any]:
 
     items = checklist["items"]
     return {
-        "type": "checklist",
+        "type": CHECKLIST_CARD,
         "scenario": checklist["scenario"],
         "summary": checklist["summary"],
         "summary_text": summary_line(checklist["summary"]),

@@ -15,6 +15,14 @@ from bot.registry.files import Registry, load_registry
 from bot.settings import ROOT
 
 REGISTRY_TOKEN = "test-registry-token"
+# The stack's Telegram bot (tests/channels/): Rasa's Telegram channel is on only with a token,
+# and a private stack's platform APIs are local fakes (bot/ops/stack.py, settings_on_free_ports).
+TELEGRAM_TEST_SETTINGS = {
+    "telegram_access_token": "123456:onceonly-test-token",
+    "telegram_verify": "onceonly_test_bot",
+    "telegram_webhook_url": "https://onceonly.example.org/webhooks/telegram/webhook",
+    "telegram_secret_token": "onceonly-test-secret",
+}
 
 
 @pytest.fixture(scope="session")
@@ -67,3 +75,67 @@ def registry_service(
         yield service.url, db_url or f"sqlite:///{tmp / 'var' / 'registry.sqlite3'}"
     finally:
         service.stop()
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator:
+    """The whole system (registry, action server, Rasa server) on free ports, as `make run` starts it.
+
+    Uses the newest model in models/ (`make test` trains one first when data changed).
+    """
+    from bot.nlu.cli import latest_model
+    from bot.ops.stack import Stack, settings_on_free_ports
+
+    model = latest_model()
+    assert model is not None, "no trained model: run 'python -m bot train' (make test does)"
+    tmp = tmp_path_factory.mktemp("stack")
+    settings = settings_on_free_ports(tmp / "var", registry_token=REGISTRY_TOKEN, **TELEGRAM_TEST_SETTINGS)
+    running = Stack(settings, model, tmp / "logs").start()
+    try:
+        yield running
+    finally:
+        running.stop()
+
+
+class Chat:
+    """One person's conversation through the Rasa server's REST channel."""
+
+    def __init__(self, rasa_url: str, sender: str, metadata: dict | None = None) -> None:
+        self.url, self.sender, self.metadata = rasa_url + "/webhooks/rest/webhook", sender, metadata
+
+    def say(self, text: str) -> list[dict]:
+        import requests
+
+        body = {"sender": self.sender, "message": text}
+        if self.metadata is not None:
+            body["metadata"] = self.metadata
+        response = requests.post(self.url, json=body, timeout=60)
+        response.raise_for_status()
+        return response.json()
+
+    @staticmethod
+    def text(messages: list[dict]) -> str:
+        return "\n".join(m.get("text", "") for m in messages if m.get("text"))
+
+    @staticmethod
+    def buttons(messages: list[dict]) -> list[str]:
+        return [b["title"] for m in messages for b in m.get("buttons") or []]
+
+    @staticmethod
+    def card(messages: list[dict]) -> dict | None:
+        return next(
+            (m["custom"] for m in messages if (m.get("custom") or {}).get("type") == "checklist"), None
+        )
+
+
+@pytest.fixture
+def chat(stack, request: pytest.FixtureRequest):
+    """Start a fresh conversation: ``chat()`` or ``chat(metadata={...})``."""
+    import uuid
+
+    def start(metadata: dict | None = None) -> Chat:
+        return Chat(
+            stack.service("rasa").url, f"test-{request.node.name[:40]}-{uuid.uuid4().hex[:8]}", metadata
+        )
+
+    return start

@@ -121,16 +121,25 @@ def run_identify(args: argparse.Namespace) -> int:
     return 0
 
 
-async def identify_texts(texts: list[str], model: Path) -> list[dict[str, Any]]:
-    """Parse in-process with the trained model and apply the bot's own decision."""
+def load_agent(model: Path):  # type: ignore[no-untyped-def]
+    """The trained model in-process, with Rasa's logging kept off stdout (which carries our output)."""
     import logging
 
+    import structlog
+
     logging.getLogger("rasa").setLevel(logging.ERROR)
+    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.ERROR))
     from rasa.core.agent import Agent
+
+    return Agent.load(str(model))
+
+
+async def identify_texts(texts: list[str], model: Path) -> list[dict[str, Any]]:
+    """Parse in-process with the trained model and apply the bot's own decision."""
 
     from bot.nlu.intents import identify
 
-    agent = Agent.load(str(model))
+    agent = load_agent(model)
     out = []
     for text in texts:
         parse = await agent.parse_message(text)

@@ -6,30 +6,88 @@ way, from :class:`Stack`: same commands, same settings, same health checks.
 
 from __future__ import annotations
 
-import argparse
 import signal
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
 import yaml
 
-from bot.ops.procs import Service, ServiceFailed
+from bot.ops.procs import Service, ServiceFailed, free_port
 from bot.settings import ROOT, Settings, load_settings
+
+PORT_SETTINGS = ("registry_port", "action_port", "rasa_port", "web_port")
+# A private copy never calls the real messaging platforms: it looks for their APIs on local
+# ports, where a test may serve a fake (tests/channels/); nothing listens there otherwise.
+PLATFORM_API_SETTINGS = ("wechat_api_base", "wecom_api_base", "telegram_api_base")
+
+
+def settings_on_free_ports(var_dir: Path, **overrides: object) -> Settings:
+    """Settings for a private copy of the system (tests, benchmarks): free ports, own var dir."""
+    ports = {name: free_port() for name in PORT_SETTINGS}
+    apis = {name: f"http://127.0.0.1:{free_port()}" for name in PLATFORM_API_SETTINGS}
+    settings = load_settings(var_dir=var_dir, **{**ports, **apis, **overrides})
+    return replace(
+        settings,
+        registry_url=f"http://127.0.0.1:{settings.registry_port}",
+        rasa_url=f"http://127.0.0.1:{settings.rasa_port}",
+    )
 
 
 def settings_env(settings: Settings) -> dict[str, str]:
     """The settings as ONCEONLY_* variables, so every child process sees the same configuration."""
-    from dataclasses import fields
-
     return {f"ONCEONLY_{f.name.upper()}": str(getattr(settings, f.name)) for f in fields(Settings)}
 
 
+# Rasa's SQL tracker store and event broker, made to survive a database restart (bot/ops/rasa_stores.py).
+TRACKER_STORE_TYPE = "bot.ops.rasa_stores.TrackerStore"
+EVENT_BROKER_TYPE = "bot.ops.rasa_stores.EventBroker"
+
+
+def event_broker_endpoint(db_url: str, kind: str = EVENT_BROKER_TYPE) -> dict[str, object]:
+    """An endpoints.yml section of Rasa's SQL kind (event broker, tracker store) for an SQLAlchemy URL."""
+    from sqlalchemy.engine import make_url
+
+    url = make_url(db_url)
+    section: dict[str, object] = {"type": kind, "dialect": url.drivername, "db": url.database}
+    for key, value in (
+        ("url", url.host),
+        ("port", url.port),
+        ("username", url.username),
+        ("password", url.password),
+    ):
+        if value:
+            section[key] = value
+    return section
+
+
+def lock_store_endpoint(redis_url: str) -> dict[str, object] | None:
+    """Rasa's Redis lock store section for a redis:// URL; None keeps Rasa's in-memory lock store."""
+    if not redis_url:
+        return None
+    from urllib.parse import urlsplit
+
+    url = urlsplit(redis_url)
+    section: dict[str, object] = {"type": "redis", "url": url.hostname, "port": url.port or 6379}
+    section["db"] = int(url.path.strip("/") or 0)
+    if url.password:
+        section["password"] = url.password
+    return section
+
+
 def endpoints_file(settings: Settings, directory: Path) -> Path:
-    """endpoints.yml as committed, with the action server's URL from the settings."""
+    """endpoints.yml as committed, with the action server's URL and the event broker's
+    database (which the staff console reads) from the settings, the SQL tracker store, and the
+    Redis lock store when Redis is configured (several Rasa replicas)."""
     endpoints = yaml.safe_load((ROOT / "endpoints.yml").read_text(encoding="utf-8"))
     endpoints["action_endpoint"]["url"] = f"http://127.0.0.1:{settings.action_port}/webhook"
+    endpoints["event_broker"] = event_broker_endpoint(settings.events_db_url)
+    endpoints["tracker_store"] = event_broker_endpoint(settings.tracker_store_url, TRACKER_STORE_TYPE)
+    lock_store = lock_store_endpoint(settings.redis_url)
+    if lock_store is not None:
+        endpoints["lock_store"] = lock_store
+    settings.var_dir.mkdir(parents=True, exist_ok=True)
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / "endpoints.yml"
     path.write_text(yaml.safe_dump(endpoints, sort_keys=False), encoding="utf-8")
@@ -43,55 +101,33 @@ class Stack:
     log_dir: Path
     services: list[Service] = field(default_factory=list)
 
+    def _service(self, name: str, argv: list[str], port: int, **extra: str) -> Service:
+        env = settings_env(self.settings) | {"TICKET_LOCK_LIFETIME": str(self.settings.lock_lifetime)}
+        return Service(
+            name, argv, f"http://127.0.0.1:{port}", self.log_dir / f"{name}.log", env=env, cwd=ROOT, **extra
+        )
+
+    def rasa_service(self, name: str, port: int) -> Service:
+        """A Rasa server (HTTP API behind the token, every channel of credentials.yml) on ``port``."""
+        s = self.settings
+        endpoints = endpoints_file(s, self.log_dir)
+        rasa = [sys.executable, "-m", "rasa", "run", "--model", str(self.model), "--port", str(port)]
+        rasa += ["--enable-api", "--auth-token", s.rasa_api_token, "--cors", "*"]
+        rasa += ["--endpoints", str(endpoints), "--credentials", str(ROOT / "credentials.yml")]
+        return self._service(name, rasa, port, health_path="/status?token=" + s.rasa_api_token)
+
+    def action_service(self, name: str, port: int) -> Service:
+        argv = [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(port)]
+        return self._service(name, argv, port)
+
     def _services(self) -> list[Service]:
         s = self.settings
-        env = settings_env(s)
         py = sys.executable
-        endpoints = endpoints_file(s, self.log_dir)
         return [
-            Service(
-                "registry",
-                [py, "-m", "bot", "registry", "serve"],
-                f"http://127.0.0.1:{s.registry_port}",
-                self.log_dir / "registry.log",
-                env=env,
-                cwd=ROOT,
-            ),
-            Service(
-                "actions",
-                [py, "-m", "rasa_sdk", "--actions", "actions", "--port", str(s.action_port)],
-                f"http://127.0.0.1:{s.action_port}",
-                self.log_dir / "actions.log",
-                env=env,
-                cwd=ROOT,
-            ),
-            Service(
-                "rasa",
-                [
-                    py,
-                    "-m",
-                    "rasa",
-                    "run",
-                    "--model",
-                    str(self.model),
-                    "--port",
-                    str(s.rasa_port),
-                    "--enable-api",
-                    "--auth-token",
-                    s.rasa_api_token,
-                    "--cors",
-                    "*",
-                    "--endpoints",
-                    str(endpoints),
-                    "--credentials",
-                    str(ROOT / "credentials.yml"),
-                ],
-                f"http://127.0.0.1:{s.rasa_port}",
-                self.log_dir / "rasa.log",
-                env=env,
-                cwd=ROOT,
-                health_path="/status?token=" + s.rasa_api_token,
-            ),
+            self._service("registry", [py, "-m", "bot", "registry", "serve"], s.registry_port),
+            self.action_service("actions", s.action_port),
+            self.rasa_service("rasa", s.rasa_port),
+            self._service("web", [py, "-m", "bot", "web", "serve"], s.web_port),
         ]
 
     def start(self, timeout: float = 180.0) -> Stack:
@@ -114,13 +150,6 @@ class Stack:
             service.stop()
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bot run", description="start the whole system")
-    parser.add_argument("--no-train", action="store_true", help="use the newest model as it is")
-    args = parser.parse_args(argv)
-    return run(train_first=not args.no_train)
-
-
 def run(train_first: bool = True) -> int:
     from bot.nlu.cli import latest_model, train
 
@@ -131,7 +160,7 @@ def run(train_first: bool = True) -> int:
         return 2
     log_dir = settings.var_dir / "logs"
     stack = Stack(settings, model, log_dir)
-    print("[run] starting registry, action server and Rasa server …", flush=True)
+    print("[run] starting registry, action server, Rasa server and web server …", flush=True)
     started = time.monotonic()
     try:
         stack.start()
@@ -144,6 +173,14 @@ def run(train_first: bool = True) -> int:
     print(
         f"  Rasa server    http://127.0.0.1:{settings.rasa_port}   (REST /webhooks/rest/webhook, "
         "Socket.IO /socket.io)"
+    )
+    print(
+        "                 WeChat /webhooks/wechat/webhook, WeCom /webhooks/wecom/webhook, "
+        "Telegram /webhooks/telegram/webhook (with a bot token; README: Channels)"
+    )
+    print(f"  web server     http://localhost:{settings.web_port}/   (demo portal with the chat widget)")
+    print(
+        f"  staff console  http://localhost:{settings.web_port}/console   (staff token: setting staff_token)"
     )
     print("  Ctrl-C stops everything.", flush=True)
     stopping = False

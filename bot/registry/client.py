@@ -82,24 +82,23 @@ class RegistryClient:
     def health(self) -> dict[str, Any]:
         return self._request("GET", "/health")
 
-    def scenario(self, scenario_id: str) -> dict[str, Any] | None:
+    def _get_or_none(self, path: str) -> dict[str, Any] | None:
+        """GET one record; None when the registry has no such id."""
         try:
-            return self._request("GET", f"/scenarios/{quote(scenario_id, safe='')}")
+            return self._request("GET", path)
         except RegistryRejected as exc:
             if exc.status == 404:
                 return None
             raise
+
+    def scenario(self, scenario_id: str) -> dict[str, Any] | None:
+        return self._get_or_none(f"/scenarios/{quote(scenario_id, safe='')}")
 
     def search_scenarios(self, q: str | None = None, limit: int = 50) -> list[dict[str, Any]]:
         return self._request("GET", "/scenarios", params={"q": q, "limit": limit})["scenarios"]
 
     def material(self, material_id: str) -> dict[str, Any] | None:
-        try:
-            return self._request("GET", f"/materials/{quote(material_id, safe='')}")
-        except RegistryRejected as exc:
-            if exc.status == 404:
-                return None
-            raise
+        return self._get_or_none(f"/materials/{quote(material_id, safe='')}")
 
     def search_materials(self, q: str, limit: int = 10) -> list[dict[str, Any]]:
         return self._request("GET", "/materials", params={"q": q[:64], "limit": limit})["materials"]

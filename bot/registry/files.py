@@ -47,9 +47,14 @@ def dump_yaml(data: Any, header: str = "") -> str:
     return (header + body) if header else body
 
 
+# libyaml's parser when PyYAML has it: the same safe constructor, about 14 times faster, which
+# decides how long the registry takes to start at a city's scale (docs/benchmarks.md).
+_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def read_yaml(path: Path) -> Any:
     with path.open(encoding="utf-8") as fh:
-        return yaml.safe_load(fh)
+        return yaml.load(fh, Loader=_SafeLoader)
 
 
 @dataclass(frozen=True)

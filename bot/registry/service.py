@@ -15,13 +15,11 @@ from contextlib import asynccontextmanager
 from datetime import date
 from typing import Any
 
-from fastapi import Depends, FastAPI, Header, Path, Query, Request
-from fastapi.exceptions import RequestValidationError
+from fastapi import Depends, FastAPI, Header, Path, Query
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, constr, validator
-from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from bot.jsonapi import ApiError, install_error_handlers, serve_app
 from bot.registry.checklist import AnswerError, compute_checklist
 from bot.registry.files import load_registry
 from bot.registry.model import FileEntry, to_dict
@@ -34,12 +32,6 @@ log = logging.getLogger(__name__)
 CITIZEN_ID = r"^[A-Za-z0-9][A-Za-z0-9_.:@-]{0,127}$"
 MATERIAL_ID = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$"
 ShortText = constr(strict=True, min_length=1, max_length=128)
-
-
-class ApiError(Exception):
-    def __init__(self, status: int, code: str, message: str) -> None:
-        super().__init__(message)
-        self.status, self.code, self.message = status, code, message
 
 
 class ChecklistRequest(BaseModel):
@@ -69,64 +61,14 @@ class FileEntryIn(BaseModel):
         extra = "forbid"
 
 
-class BodyLimit:
-    """Refuse bodies over the limit with 413 before any handler sees them.
+def plain_json(content: dict[str, Any]) -> JSONResponse:
+    """A response of content that is plain JSON already (checklists, scenario documents).
 
-    The body is read up front (it is small by construction) and replayed, so
-    a chunked upload without Content-Length is bounded too.
+    FastAPI would otherwise re-validate it against the declared model and re-encode it
+    item by item: most of a checklist's time at any registry size (docs/benchmarks.md).
+    The declared ``response_model`` still documents the endpoint in the OpenAPI schema.
     """
-
-    def __init__(self, app: ASGIApp, limit: int) -> None:
-        self.app, self.limit = app, limit
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        declared = dict(scope.get("headers") or []).get(b"content-length")
-        if declared is not None and (not declared.isdigit() or int(declared) > self.limit):
-            await _send_error(send, 413, "body_too_large", f"请求体超过 {self.limit} 字节上限")
-            return
-        chunks, size, more = [], 0, True
-        while more:
-            message = await receive()
-            if message["type"] != "http.request":
-                await self.app(scope, _replay([message]), send)
-                return
-            chunks.append(message.get("body", b""))
-            size += len(chunks[-1])
-            more = message.get("more_body", False)
-            if size > self.limit:
-                await _send_error(send, 413, "body_too_large", f"请求体超过 {self.limit} 字节上限")
-                return
-        body = {"type": "http.request", "body": b"".join(chunks), "more_body": False}
-        await self.app(scope, _replay([body]), send)
-
-
-def _replay(messages: list[Message]) -> Receive:
-    async def receive() -> Message:
-        return messages.pop(0) if messages else {"type": "http.disconnect"}
-
-    return receive
-
-
-async def _send_error(send: Send, status: int, code: str, message: str) -> None:
-    response = JSONResponse({"error": {"code": code, "message": message}}, status_code=status)
-    await response({"type": "http"}, _replay([]), send)
-
-
-def _describe(errors: list[dict[str, Any]]) -> str:
-    """Validation errors in one line a developer can act on, Chinese first."""
-    parts = []
-    for e in errors[:5]:
-        loc = [str(x) for x in e.get("loc", ()) if x != "body"]
-        if e.get("type") in ("value_error.jsondecode", "json_invalid"):
-            parts.append(f"JSON 格式错误（第 {loc[0] if loc else '?'} 个字符附近）")
-        elif not loc and e.get("type") == "type_error.dict":
-            parts.append("请求体必须是 JSON 对象（Content-Type: application/json）")
-        else:
-            parts.append(f"{'.'.join(loc) or '请求体'}: {e.get('msg')}")
-    return "; ".join(parts)
+    return JSONResponse(content)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -154,6 +96,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description="一件事材料库：哪些材料免提交、可复用、还需提交。",
         lifespan=lifespan,
     )
+    install_error_handlers(app, settings.max_body_bytes)
 
     def store() -> Store:
         return state["store"]
@@ -162,29 +105,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         expected = f"Bearer {settings.registry_token}"
         if not authorization or not hmac.compare_digest(authorization.encode(), expected.encode()):
             raise ApiError(401, "unauthorized", "需要服务令牌（Authorization: Bearer …）")
-
-    @app.exception_handler(ApiError)
-    async def _api_error(_request: Request, exc: ApiError) -> JSONResponse:
-        return JSONResponse({"error": {"code": exc.code, "message": exc.message}}, status_code=exc.status)
-
-    @app.exception_handler(RequestValidationError)
-    async def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = exc.errors()
-        code = (
-            "malformed_json"
-            if any(
-                e.get("type") == "value_error.jsondecode" or e.get("type") == "json_invalid" for e in errors
-            )
-            else "invalid_request"
-        )
-        return JSONResponse({"error": {"code": code, "message": _describe(errors)}}, status_code=422)
-
-    @app.exception_handler(StarletteHTTPException)
-    async def _http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
-        return JSONResponse(
-            {"error": {"code": code, "message": str(exc.detail)}}, status_code=exc.status_code
-        )
 
     @app.get("/health")
     def health() -> dict[str, Any]:
@@ -196,12 +116,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     ) -> dict[str, Any]:
         return {"scenarios": store().search_scenarios(q, limit)}
 
-    @app.get("/scenarios/{scenario_id}")
-    def get_scenario(scenario_id: str = Path(..., max_length=128)) -> dict[str, Any]:
+    @app.get("/scenarios/{scenario_id}", response_model=dict[str, Any])
+    def get_scenario(scenario_id: str = Path(..., max_length=128)) -> JSONResponse:
         scenario = store().scenario(scenario_id)
         if scenario is None:
             raise ApiError(404, "unknown_scenario", f"没有这个事项: {scenario_id}")
-        return to_dict(scenario)
+        return plain_json(to_dict(scenario))
 
     @app.get("/materials")
     def list_materials(
@@ -216,8 +136,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             raise ApiError(404, "unknown_material", f"没有这项材料: {material_id}")
         return to_dict(found) | {"used_by": store().scenarios_using(material_id)}
 
-    @app.post("/checklist")
-    def checklist(body: ChecklistRequest, authorization: str | None = Header(None)) -> dict[str, Any]:
+    @app.post("/checklist", response_model=dict[str, Any])
+    def checklist(body: ChecklistRequest, authorization: str | None = Header(None)) -> JSONResponse:
         if body.citizen_id is not None:
             service_token(authorization)
         scenario = store().scenario(body.scenario)
@@ -230,7 +150,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         except AnswerError as exc:
             raise ApiError(422, "unknown_answer", str(exc)) from exc
         result["citizen"] = {"id": body.citizen_id, "file_used": True} if body.citizen_id else None
-        return result
+        return plain_json(result)
 
     citizen_path = Path(..., pattern=CITIZEN_ID)
 
@@ -277,24 +197,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     def stats() -> dict[str, Any]:
         return registry_stats(store().all_scenarios())
 
-    app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     return app
 
 
 def serve(settings: Settings | None = None) -> None:
-    import uvicorn
-
     settings = settings or load_settings()
     print(
         f"registry: http://{settings.registry_host}:{settings.registry_port}  "
         f"(store {settings.db_url.split('@')[-1]}, API docs at /docs)",
         flush=True,
     )
-    uvicorn.run(
-        create_app(settings),
-        host=settings.registry_host,
-        port=settings.registry_port,
-        log_level="warning",
-        access_log=False,
-        ws="none",  # no websockets here; uvicorn's ws module wants a newer websockets than Rasa pins
-    )
+    serve_app(create_app(settings), settings.registry_host, settings.registry_port)

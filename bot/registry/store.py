@@ -75,6 +75,22 @@ citizen_materials = sa.Table(
 )
 REGISTRY_TABLES = (requirements, material_names, materials, scenario_names, scenarios)
 
+# The queries of every checklist, built once with bound parameters: building a statement
+# took longer than running it on its index (docs/benchmarks.md).
+_SCENARIO_DOC = sa.select(scenarios.c.doc).where(scenarios.c.id == sa.bindparam("id"))
+_REQUIREMENT_DOCS = (
+    sa.select(requirements.c.doc)
+    .where(requirements.c.scenario_id == sa.bindparam("id"))
+    .order_by(requirements.c.position)
+)
+_MATERIAL_DOCS = sa.select(materials.c.doc).where(materials.c.id.in_(sa.bindparam("ids", expanding=True)))
+_FILE = (
+    sa.select(citizen_materials)
+    .where(citizen_materials.c.citizen_id == sa.bindparam("citizen"))
+    .order_by(citizen_materials.c.material_id)
+)
+_FILE_OF = _FILE.where(citizen_materials.c.material_id.in_(sa.bindparam("materials", expanding=True)))
+
 
 def _dumps(record: Any) -> str:
     return json.dumps(to_dict(record), ensure_ascii=False, separators=(",", ":"))
@@ -195,18 +211,10 @@ class Store:
 
     def scenario(self, scenario_id: str) -> Scenario | None:
         with self.engine.connect() as conn:
-            doc = conn.execute(sa.select(scenarios.c.doc).where(scenarios.c.id == scenario_id)).scalar()
+            doc = conn.execute(_SCENARIO_DOC, {"id": scenario_id}).scalar()
             if doc is None:
                 return None
-            reqs = (
-                conn.execute(
-                    sa.select(requirements.c.doc)
-                    .where(requirements.c.scenario_id == scenario_id)
-                    .order_by(requirements.c.position)
-                )
-                .scalars()
-                .all()
-            )
+            reqs = conn.execute(_REQUIREMENT_DOCS, {"id": scenario_id}).scalars().all()
         data = json.loads(doc)
         data["requirements"] = [json.loads(r) for r in reqs]
         return Scenario.from_dict(data)
@@ -216,22 +224,25 @@ class Store:
         if not ids:
             return {}
         with self.engine.connect() as conn:
-            rows = conn.execute(sa.select(materials.c.doc).where(materials.c.id.in_(ids))).scalars()
+            rows = conn.execute(_MATERIAL_DOCS, {"ids": ids}).scalars()
             found = [Material.from_dict(json.loads(doc)) for doc in rows]
         return {m.id: m for m in found}
 
-    def search_scenarios(self, q: str | None, limit: int = 50) -> list[dict[str, Any]]:
-        query = sa.select(scenarios.c.id, scenarios.c.name, scenarios.c.doc).order_by(scenarios.c.id)
+    def _search(self, table: sa.Table, names: sa.Table, q: str | None, limit: int) -> list[Any]:
+        """Rows of ``table`` whose name or an alias contains ``q`` (all rows without ``q``), by id."""
+        query = sa.select(table.c.id, table.c.name, table.c.doc).order_by(table.c.id)
         if q:
-            like = f"%{_escape_like(q)}%"
-            ids = sa.select(scenario_names.c.scenario_id).where(scenario_names.c.name.like(like, escape="\\"))
-            query = query.where(scenarios.c.id.in_(ids))
+            owner = next(c for c in names.c if c.name.endswith("_id"))
+            like = names.c.name.like(f"%{_escape_like(q)}%", escape="\\")
+            query = query.where(table.c.id.in_(sa.select(owner).where(like)))
         with self.engine.connect() as conn:
-            rows = conn.execute(query.limit(limit)).all()
-        out = []
-        for row in rows:
+            return conn.execute(query.limit(limit)).all()
+
+    def search_scenarios(self, q: str | None, limit: int = 50) -> list[dict[str, Any]]:
+        found = []
+        for row in self._search(scenarios, scenario_names, q, limit):
             doc = json.loads(row.doc)
-            out.append(
+            found.append(
                 {
                     "id": row.id,
                     "name": row.name,
@@ -240,17 +251,10 @@ class Store:
                     "materials_incomplete": doc.get("materials_incomplete"),
                 }
             )
-        return out
+        return found
 
     def search_materials(self, q: str | None, limit: int = 50) -> list[dict[str, Any]]:
-        query = sa.select(materials.c.id, materials.c.name, materials.c.doc).order_by(materials.c.id)
-        if q:
-            like = f"%{_escape_like(q)}%"
-            ids = sa.select(material_names.c.material_id).where(material_names.c.name.like(like, escape="\\"))
-            query = query.where(materials.c.id.in_(ids))
-        with self.engine.connect() as conn:
-            rows = conn.execute(query.limit(limit)).all()
-        return [json.loads(row.doc) for row in rows]
+        return [json.loads(row.doc) for row in self._search(materials, material_names, q, limit)]
 
     def scenarios_using(self, material_id: str) -> list[dict[str, Any]]:
         query = (
@@ -287,11 +291,11 @@ class Store:
     # -- citizens' files ------------------------------------------------------
 
     def file(self, citizen_id: str, material_ids: Iterable[str] | None = None) -> list[FileEntry]:
-        query = sa.select(citizen_materials).where(citizen_materials.c.citizen_id == citizen_id)
+        query, params = _FILE, {"citizen": citizen_id}
         if material_ids is not None:
-            query = query.where(citizen_materials.c.material_id.in_(list(material_ids)))
+            query, params = _FILE_OF, {**params, "materials": list(material_ids)}
         with self.engine.connect() as conn:
-            rows = conn.execute(query.order_by(citizen_materials.c.material_id)).all()
+            rows = conn.execute(query, params).all()
         return [
             FileEntry(
                 citizen_id=r.citizen_id,

@@ -1,0 +1,128 @@
+"""Where a turn's milliseconds go: py-spy samples each server while turns run, then sorts the samples.
+
+py-spy (a sampling profiler that attaches to a running process) records collapsed
+stacks of the Rasa server, the action server and the registry at once, during a
+separate, untimed run (sampling slows the servers a little, so it never overlaps a
+timed one). Each sample is put under the deepest frame that names a part of the
+system (DIET, Jieba, a policy, the event broker, the registry client…), and the
+samples become CPU milliseconds per turn per part.
+"""
+
+from __future__ import annotations
+
+import shutil
+import signal
+import subprocess
+import sys
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from bot.ops.procs import Service
+
+RATE_HZ = 250
+# (part, substrings of a frame's file path); the deepest frame that matches any of them decides.
+PARTS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("NLU: DIET classifier (TensorFlow)", ("/rasa/nlu/classifiers/diet", "/rasa/utils/tensorflow/")),
+    ("NLU: tokenizer (Jieba)", ("/jieba/", "/bot/nlu/tokenizer", "/rasa/nlu/tokenizers/")),
+    ("NLU: featurizers", ("/rasa/nlu/featurizers/",)),
+    ("NLU: entity extractors, fallback", ("/rasa/nlu/extractors/", "/rasa/nlu/classifiers/fallback")),
+    ("dialogue: policies", ("/rasa/core/policies/",)),
+    ("dialogue: tracker, domain, events", ("/rasa/shared/core/", "/rasa/core/tracker_store")),
+    ("event broker (SQL)", ("/rasa/core/brokers/",)),
+    ("Rasa: calling the action server", ("/rasa/core/actions/action.py", "/rasa/utils/endpoints")),
+    ("Rasa: model graph, processor", ("/rasa/engine/", "/rasa/core/processor", "/rasa/core/agent")),
+    ("actions: registry client (requests)", ("/bot/registry/client", "/requests/", "/urllib3/")),
+    ("actions: our code", ("/actions/", "/bot/nlu/", "/bot/render", "/bot/identity")),
+    ("actions: rasa_sdk", ("/rasa_sdk/",)),
+    ("registry: store (SQLAlchemy)", ("/bot/registry/store", "/sqlalchemy/", "/psycopg2/")),
+    ("registry: checklist engine", ("/bot/registry/checklist", "/bot/registry/model")),
+    ("registry: JSON encoding, validation", ("/fastapi/encoders", "/pydantic/", "/json/")),
+    (
+        "HTTP servers (Sanic, uvicorn, aiohttp)",
+        ("/sanic", "/uvicorn/", "/starlette/", "/fastapi/", "/aiohttp/"),
+    ),
+)
+OTHER = "other (asyncio, logging, Python runtime)"
+# A stack that ends in the event loop's entry point is the loop's own C code (uvloop, httptools).
+LOOP = "event loop internals (C)"
+LOOP_ENTRIES = ("asyncio_run (", "run_forever (", "run_until_complete (")
+
+
+def py_spy() -> str | None:
+    """The py-spy executable next to this Python, or on PATH."""
+    beside = Path(sys.executable).with_name("py-spy")
+    return str(beside) if beside.exists() else shutil.which("py-spy")
+
+
+def _frame_file(frame: str) -> str:
+    # py-spy's raw frames read "function (package/module.py:123)", the path relative to sys.path.
+    return "/" + (frame.rsplit("(", 1)[-1] if "(" in frame else frame)
+
+
+def part_of(stack: str) -> str:
+    """The part of the system a collapsed stack (root first, ';'-separated) belongs to."""
+    frames = stack.split(";")
+    if frames[-1].startswith(LOOP_ENTRIES):
+        return LOOP
+    for frame in reversed(frames):
+        path = _frame_file(frame)
+        for part, needles in PARTS:
+            if any(n in path for n in needles):
+                return part
+    return OTHER
+
+
+def summarise(raw: Path) -> Counter[str]:
+    """Samples per part from a py-spy ``--format raw`` file."""
+    parts: Counter[str] = Counter()
+    for line in raw.read_text(errors="replace").splitlines():
+        stack, _, count = line.rpartition(" ")
+        if stack and count.isdigit():
+            parts[part_of(stack)] += int(count)
+    return parts
+
+
+@contextmanager
+def sampling(services: list[Service], out_dir: Path) -> Iterator[dict[str, Path]]:
+    """Sample every service while the body runs; yields service name → raw output file."""
+    exe = py_spy()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    outputs: dict[str, Path] = {}
+    procs: list[subprocess.Popen] = []
+    if exe is not None:
+        for service in services:
+            if service.process is None:
+                continue
+            out = out_dir / f"{service.name}.txt"
+            argv = [exe, "record", "--pid", str(service.process.pid), "--rate", str(RATE_HZ)]
+            # Not --nonblocking: without pausing the process py-spy cannot tell an idle thread.
+            argv += ["--format", "raw", "--output", str(out)]
+            log = (out_dir / f"{service.name}.py-spy.log").open("wb")
+            procs.append(subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT))
+            outputs[service.name] = out
+    try:
+        yield outputs
+    finally:
+        for proc in procs:
+            proc.send_signal(signal.SIGINT)  # py-spy writes its output when interrupted
+        for proc in procs:
+            try:
+                proc.wait(30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
+def breakdown(outputs: dict[str, Path], turns: int) -> dict[str, Any]:
+    """CPU milliseconds per turn, per service and part, from the sampled stacks."""
+    services: dict[str, Any] = {}
+    for name, raw in outputs.items():
+        if not raw.exists():
+            services[name] = {"error": f"py-spy wrote no output (see {raw.with_suffix('.py-spy.log')})"}
+            continue
+        parts = summarise(raw)
+        per_turn = {p: round(n / RATE_HZ * 1000 / turns, 2) for p, n in parts.most_common()}
+        services[name] = {"samples": sum(parts.values()), "cpu_ms_per_turn": per_turn}
+    return {"rate_hz": RATE_HZ, "turns": turns, "services": services}

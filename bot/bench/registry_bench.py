@@ -1,0 +1,188 @@
+"""``POST /checklist`` latency against registry size, on SQLite and on PostgreSQL.
+
+For each size the registry service starts the ordinary way on a synthetic registry
+(:mod:`bot.bench.synthetic`) with generated citizens' files already in its store,
+so its start-up time (parse the YAML, fill the tables) is measured too. The requests
+are a fixed, seeded mix of scenarios, situation answers and (half of them) citizens,
+and each answer is compared with the checklist computed in-process from the same
+data: a fast wrong checklist would count as an error, not as a fast one.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from bot.bench.footprint import service_rss_mb
+from bot.bench.load import Call, run_load
+from bot.bench.progress import stage
+from bot.bench.servers import REGISTRY_TOKEN, RegistryOnly, registry_settings
+from bot.bench.synthetic import CitizenFiles, citizen_files, insert_citizen_files, write_scaled_registry
+from bot.ops.local_postgres import LocalPostgres, server_bin_dir
+from bot.ops.procs import free_port
+from bot.registry.checklist import compute_checklist
+from bot.registry.files import Registry, load_registry
+from bot.registry.store import Store
+from bot.settings import ROOT
+
+
+@dataclass(frozen=True)
+class Scaled:
+    """One synthetic registry: its directory, its records and its citizens' files."""
+
+    factor: int
+    directory: Path
+    registry: Registry
+    files: CitizenFiles
+
+    def size(self) -> dict[str, int]:
+        return {
+            "factor": self.factor,
+            "scenarios": len(self.registry.scenarios),
+            "materials": len(self.registry.materials),
+            "requirements": sum(len(s.requirements) for s in self.registry.scenarios.values()),
+            "citizen_file_rows": len(self.files.rows),
+        }
+
+
+def build_scaled(work: Path, factor: int) -> Scaled:
+    directory = write_scaled_registry(ROOT / "data" / "registry", work / f"registry-x{factor}", factor)
+    registry = load_registry(directory)
+    return Scaled(factor, directory, registry, citizen_files(registry, factor))
+
+
+def _expected(registry: Registry, body: dict[str, Any], files: CitizenFiles) -> dict[str, Any]:
+    scenario = registry.scenarios[body["scenario"]]
+    materials = {r.material: registry.materials[r.material] for r in scenario.requirements}
+    held = files.by_citizen.get(body.get("citizen_id") or "", [])
+    result = compute_checklist(scenario, materials, body["answers"], held)
+    return json.loads(json.dumps(result, ensure_ascii=False))
+
+
+def _checker(expected: dict[str, Any]) -> Any:
+    def check(payload: Any) -> str | None:
+        if not isinstance(payload, dict):
+            return "not a JSON object"
+        got = {k: v for k, v in payload.items() if k != "citizen"}
+        return None if got == expected else f"checklist differs for {expected['scenario']['id']}"
+
+    return check
+
+
+def checklist_calls(url: str, scaled: Scaled, n: int, seed: int = 7) -> list[Call]:
+    """``n`` seeded checklist requests: any scenario with requirements, random situation
+    answers (some left open), and half of them for a citizen (with the service token)."""
+    rng = random.Random(seed)
+    scenarios = [s for s in scaled.registry.scenarios.values() if s.requirements]
+    citizens = sorted(scaled.files.by_citizen)
+    auth = {"Authorization": f"Bearer {REGISTRY_TOKEN}"}
+    calls = []
+    for _ in range(n):
+        scenario = rng.choice(scenarios)
+        answers = {q.id: rng.choice(q.options).id for q in scenario.questions if rng.random() < 0.7}
+        body: dict[str, Any] = {"scenario": scenario.id, "answers": answers}
+        if rng.random() < 0.5:
+            body["citizen_id"] = rng.choice(citizens)
+        expected = _expected(scaled.registry, body, scaled.files)
+        calls.append(
+            Call(url + "/checklist", body, _checker(expected), auth if "citizen_id" in body else None)
+        )
+    return calls
+
+
+@contextmanager
+def postgres_server(work: Path) -> Iterator[LocalPostgres | None]:
+    """A throwaway PostgreSQL for the run, or None when its binaries are not installed."""
+    try:
+        server_bin_dir()
+    except FileNotFoundError:
+        yield None
+        return
+    server = LocalPostgres(Path(tempfile.mkdtemp(prefix="onceonly-bench-pg-")), free_port()).start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def _db_url(backend: str, scaled: Scaled, work: Path, pg: LocalPostgres | None) -> str:
+    if backend == "sqlite":
+        path = work / f"registry-x{scaled.factor}.sqlite3"
+        path.unlink(missing_ok=True)
+        return f"sqlite:///{path}"
+    assert pg is not None
+    return pg.create_database(f"bench_x{scaled.factor}")
+
+
+def measure_size(
+    backend: str,
+    scaled: Scaled,
+    work: Path,
+    pg: LocalPostgres | None,
+    requests: int,
+    concurrencies: tuple[int, ...],
+) -> dict[str, Any]:
+    """Fill a store, start the registry on it, and time checklists at each concurrency."""
+    url = _db_url(backend, scaled, work, pg)
+    store = Store.open(url)
+    insert_citizen_files(store.engine, scaled.files)
+    store.engine.dispose()
+    settings = registry_settings(work / f"var-{backend}-x{scaled.factor}", scaled.directory, url)
+    started = time.monotonic()
+    stack = RegistryOnly(settings, Path(), work / f"logs-{backend}-x{scaled.factor}").start(timeout=600)
+    startup = time.monotonic() - started
+    try:
+        service = stack.service("registry")
+        calls = checklist_calls(service.url, scaled, requests)
+        warmup = checklist_calls(service.url, scaled, min(100, requests), seed=11)
+        loads = [
+            run_load(f"checklist {backend} {scaled.factor}x", calls, c, warmup=warmup).to_json()
+            for c in concurrencies
+        ]
+        rss = service_rss_mb(service)
+    finally:
+        stack.stop()
+    return {
+        "backend": backend,
+        **scaled.size(),
+        "startup_s": round(startup, 2),
+        "rss_mb": rss,
+        "loads": loads,
+    }
+
+
+def run_registry_bench(
+    work: Path,
+    factors: tuple[int, ...],
+    backends: tuple[str, ...],
+    requests: int,
+    concurrencies: tuple[int, ...],
+) -> dict[str, Any]:
+    """Every (backend, size) pair; PostgreSQL is reported as skipped when it is not installed."""
+    results: list[dict[str, Any]] = []
+    skipped: dict[str, str] = {}
+    with postgres_server(work) if "postgresql" in backends else _nothing() as pg:
+        if "postgresql" in backends and pg is None:
+            skipped["postgresql"] = "PostgreSQL server binaries not installed (make system-deps)"
+        for factor in factors:
+            with stage(f"synthetic registry {factor}x"):
+                scaled = build_scaled(work, factor)
+            print(f"[bench]   {scaled.size()}", flush=True)
+            for backend in backends:
+                if backend in skipped:
+                    continue
+                with stage(f"registry {backend} {factor}x"):
+                    results.append(measure_size(backend, scaled, work, pg, requests, concurrencies))
+    return {"runs": results, "skipped": skipped}
+
+
+@contextmanager
+def _nothing() -> Iterator[None]:
+    yield None

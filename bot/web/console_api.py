@@ -1,0 +1,149 @@
+"""The console's JSON API (under ``/console/api``): every route needs the staff login.
+
+Request bodies are strict (no extra fields, strings are strings, sizes bounded) so
+bad input is a 422 that changes nothing; ids are checked against their form before
+anything is looked up; unknown conversations and scenarios are 404.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from fastapi import APIRouter, Depends, Path, Query, Request
+from pydantic import BaseModel, constr, validator
+
+from bot.identity import CITIZEN_ID_PATTERN
+from bot.jsonapi import ApiError
+from bot.web.console import Console
+from bot.web.staff_auth import StaffAuth
+
+# Socket.IO session ids are 32 hex characters; other channels' sender ids are similar tokens.
+CONVERSATION_ID = r"^[A-Za-z0-9][A-Za-z0-9_.:@-]{0,127}$"
+SCENARIO_ID = r"^[a-z0-9][a-z0-9_]{0,63}$"
+ShortText = constr(strict=True, min_length=1, max_length=128)
+# Control characters other than line breaks and tabs never belong in a message.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+class _Strict(BaseModel):
+    class Config:
+        extra = "forbid"
+
+
+def _answers_bounded(value: dict[str, str]) -> dict[str, str]:
+    if len(value) > 64:
+        raise ValueError("too many answers (at most 64)")
+    return value
+
+
+class ReplyIn(_Strict):
+    text: constr(strict=True, min_length=1, max_length=2000)  # type: ignore[valid-type]
+
+    @validator("text")
+    def _readable(cls, value: str) -> str:
+        if _CONTROL.search(value):
+            raise ValueError("text contains control characters")
+        if not value.strip():
+            raise ValueError("text is blank")
+        return value.strip()
+
+
+class ChecklistIn(_Strict):
+    scenario: constr(strict=True, regex=SCENARIO_ID)  # type: ignore[valid-type]
+    answers: dict[ShortText, ShortText] = {}  # type: ignore[valid-type]
+
+    _bounded = validator("answers", allow_reuse=True)(_answers_bounded)
+
+
+class AssistIn(_Strict):
+    text: constr(strict=True, max_length=500) = ""  # type: ignore[valid-type]
+    scenario: constr(strict=True, regex=SCENARIO_ID) | None = None  # type: ignore[valid-type]
+    answers: dict[ShortText, ShortText] = {}  # type: ignore[valid-type]
+
+    _bounded = validator("answers", allow_reuse=True)(_answers_bounded)
+
+
+class CitizenFileIn(_Strict):
+    citizen_id: constr(strict=True, regex=CITIZEN_ID_PATTERN)  # type: ignore[valid-type]
+    reason: constr(strict=True, max_length=200) = ""  # type: ignore[valid-type]
+    conversation_id: constr(strict=True, regex=CONVERSATION_ID) | None = None  # type: ignore[valid-type]
+    scenario: constr(strict=True, regex=SCENARIO_ID) | None = None  # type: ignore[valid-type]
+    answers: dict[ShortText, ShortText] = {}  # type: ignore[valid-type]
+
+    _bounded = validator("answers", allow_reuse=True)(_answers_bounded)
+
+    @validator("reason")
+    def _readable(cls, value: str) -> str:
+        if _CONTROL.search(value):
+            raise ValueError("reason contains control characters")
+        return value.strip()
+
+
+def console_router(console: Console, auth: StaffAuth) -> APIRouter:
+    def staff(request: Request) -> str:
+        who = auth.staff_of(request)
+        if who is None:
+            raise ApiError(
+                401, "unauthorized", "需要坐席登录（会话 Cookie，或 Authorization: Bearer 与 X-Staff-Name）"
+            )
+        return who
+
+    router = APIRouter(dependencies=[Depends(staff)])
+    conversation = Path(..., regex=CONVERSATION_ID)
+
+    @router.get("/me")
+    def me(who: str = Depends(staff)) -> dict[str, str]:
+        return {"staff": who}
+
+    @router.get("/queue")
+    def queue() -> dict[str, Any]:
+        return {"conversations": console.queue()}
+
+    @router.get("/conversations/{conversation_id}")
+    def get_conversation(conversation_id: str = conversation) -> dict[str, Any]:
+        return console.conversation(conversation_id)
+
+    @router.post("/conversations/{conversation_id}/take")
+    def take(conversation_id: str = conversation, who: str = Depends(staff)) -> dict[str, Any]:
+        return console.take(conversation_id, who)
+
+    @router.post("/conversations/{conversation_id}/reply")
+    def reply(
+        body: ReplyIn, conversation_id: str = conversation, who: str = Depends(staff)
+    ) -> dict[str, Any]:
+        return console.reply(conversation_id, who, body.text)
+
+    @router.post("/conversations/{conversation_id}/checklist")
+    def send_checklist(
+        body: ChecklistIn, conversation_id: str = conversation, who: str = Depends(staff)
+    ) -> dict[str, Any]:
+        return console.send_checklist(conversation_id, who, body.scenario, dict(body.answers))
+
+    @router.post("/conversations/{conversation_id}/release")
+    def release(conversation_id: str = conversation, who: str = Depends(staff)) -> dict[str, Any]:
+        return console.release(conversation_id, who)
+
+    @router.post("/assist")
+    def assist(body: AssistIn) -> dict[str, Any]:
+        return console.assist(body.text, body.scenario, dict(body.answers))
+
+    @router.get("/scenarios")
+    def scenarios() -> dict[str, Any]:
+        names = console.scenario_names()
+        return {"scenarios": [{"id": k, "name": v} for k, v in sorted(names.items(), key=lambda kv: kv[1])]}
+
+    @router.post("/citizen-file")
+    def citizen_file(body: CitizenFileIn, who: str = Depends(staff)) -> dict[str, Any]:
+        return console.citizen_file(
+            who, body.citizen_id, body.reason, body.conversation_id, body.scenario, dict(body.answers)
+        )
+
+    @router.get("/audit")
+    def audit(
+        citizen_id: str | None = Query(None, regex=CITIZEN_ID_PATTERN),
+        limit: int = Query(100, ge=1, le=500),
+    ) -> dict[str, Any]:
+        return {"entries": console.audit.entries(citizen_id, limit)}
+
+    return router

@@ -1,0 +1,126 @@
+"""Whole conversations through the real stack: REST channel → Rasa → action server → registry."""
+
+from __future__ import annotations
+
+import requests
+
+from bot.identity import sign_citizen_token
+from tests.conftest import Chat
+
+
+def registry_checklist(stack, scenario: str, answers: dict, citizen: str | None = None) -> dict:
+    from tests.conftest import REGISTRY_TOKEN
+
+    body = {"scenario": scenario, "answers": answers, **({"citizen_id": citizen} if citizen else {})}
+    return requests.post(
+        stack.service("registry").url + "/checklist",
+        json=body,
+        timeout=10,
+        headers={"Authorization": f"Bearer {REGISTRY_TOKEN}"},
+    ).json()
+
+
+def statuses(card: dict) -> dict[str, set[str]]:
+    return {
+        "to_submit": {i["material"] for g in card["to_submit"] for i in g["items"]},
+        "exempt": {i["material"] for i in card["exempt"]},
+        "reusable": {i["material"] for i in card["reusable"]},
+    }
+
+
+def expected_statuses(checklist: dict) -> dict[str, set[str]]:
+    return {
+        s: {i["material"] for i in checklist["items"] if i["status"] == s}
+        for s in ("to_submit", "exempt", "reusable")
+    }
+
+
+def test_new_parent_is_asked_one_question_then_gets_the_registrys_checklist(stack, chat):
+    person = chat()
+    first = person.say("我老婆刚生了孩子，要办些什么手续")
+    assert "新生儿出生一件事" in Chat.text(first)
+    assert Chat.buttons(first) == ["同一民族", "不同民族"]
+    answer = person.say("不同民族")
+    card = Chat.card(answer)
+    assert card is not None, Chat.text(answer)
+    expected = registry_checklist(stack, "newborn", {"parents_ethnicity": "different"})
+    assert statuses(card) == expected_statuses(expected)
+    text = Chat.text(answer)
+    assert text.startswith("【新生儿出生一件事】") and "共需" in text and "费用清单" in text
+    assert "登录后" in text
+
+
+def test_a_signed_in_parent_sees_earlier_submissions_as_reusable(stack, chat):
+    from tests.conftest import REGISTRY_TOKEN  # noqa: F401  (the stack runs with the tests' registry token)
+
+    token = sign_citizen_token("demo-citizen-001", stack.settings.citizen_token_secret)
+    person = chat(metadata={"citizen_token": token})
+    person.say("宝宝出生了要办哪些证")
+    card = Chat.card(person.say("同一民族"))
+    expected = registry_checklist(stack, "newborn", {"parents_ethnicity": "same"}, "demo-citizen-001")
+    assert statuses(card) == expected_statuses(expected)
+    assert statuses(card)["reusable"], "demo-citizen-001 has newborn materials on file"
+
+
+def test_someone_elses_token_is_not_trusted(stack, chat):
+    forged = sign_citizen_token("demo-citizen-001", "not-the-portals-secret-at-all-0123456789")
+    person = chat(metadata={"citizen_token": forged})
+    person.say("宝宝出生了要办哪些证")
+    card = Chat.card(person.say("同一民族"))
+    assert card["reusable"] == []
+
+
+def test_the_answer_can_be_the_options_number(stack, chat):
+    person = chat()
+    person.say("我老婆刚生了孩子，要办些什么手续")
+    card = Chat.card(person.say("1"))
+    assert card["answers"] == {"parents_ethnicity": "same"}
+
+
+def test_a_question_in_the_middle_is_answered_and_the_question_comes_back(stack, chat):
+    person = chat()
+    person.say("我老婆刚生了孩子，要办些什么手续")
+    reply = person.say("身份证要交吗")
+    assert "不用您提交" in Chat.text(reply)
+    assert Chat.buttons(reply) == ["同一民族", "不同民族"]
+    assert Chat.card(person.say("不同民族")) is not None
+
+
+def test_a_matter_we_do_not_cover_gets_an_honest_answer_not_a_checklist(stack, chat):
+    reply = chat().say("我想办一本护照出国旅游")
+    assert Chat.card(reply) is None
+    assert "12345" in Chat.text(reply)
+
+
+def test_asking_for_a_person(stack, chat):
+    person = chat()
+    person.say("我老婆刚生了孩子，要办些什么手续")
+    reply = person.say("转人工")
+    assert "人工" in Chat.text(reply)
+    tracker = requests.get(
+        f"{stack.service('rasa').url}/conversations/{person.sender}/tracker",
+        params={"token": stack.settings.rasa_api_token},
+        timeout=10,
+    ).json()
+    assert tracker["slots"]["handoff"] == "requested"
+    assert tracker["active_loop"] in ({}, None) or not tracker["active_loop"].get("name")
+
+
+def test_follow_ups_after_the_answer(stack, chat):
+    person = chat()
+    person.say("我要退休了，要办什么")
+    person.say("1")
+    assert "工作日" in Chat.text(person.say("要多久"))
+    assert "部门" in Chat.text(person.say("要跑哪些部门"))
+
+
+def test_registry_down_gives_an_apology_then_recovers(stack, chat):
+    registry = stack.service("registry")
+    person = chat()
+    registry.stop()
+    try:
+        reply = person.say("我老婆刚生了孩子，要办些什么手续")
+        assert "抱歉" in Chat.text(reply) and "12345" in Chat.text(reply)
+    finally:
+        registry.start().wait_ready(60)
+    assert "新生儿出生一件事" in Chat.text(person.say("我老婆刚生了孩子，要办些什么手续"))

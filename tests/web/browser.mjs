@@ -1,0 +1,355 @@
+/*
+ * Browser scenarios for tests/web (pytest runs `node tests/web/browser.mjs SCENARIO CONFIG_JSON`).
+ *
+ * Each scenario drives Debian's /usr/bin/chromium through playwright-core (from
+ * bot/web/node_modules, installed by `npm ci`; no browser is ever downloaded) against
+ * the real stack, and prints ONE JSON line of what it saw. The Python tests decide
+ * whether that is right (for example by comparing a card with the registry's own
+ * checklist), so the assertions live next to the other tests. Any failure here (a
+ * selector that never appears, a page error) exits non-zero with the reason.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const WEB = path.resolve(HERE, '../../bot/web');
+const require = createRequire(path.join(WEB, 'package.json'));
+const { chromium } = require('playwright-core');
+const AXE = require.resolve('axe-core/axe.min.js');
+
+const [scenario, configJson] = process.argv.slice(2);
+const config = JSON.parse(configJson || '{}');
+const DESKTOP = { width: 1280, height: 900 };
+const PHONE = { width: 390, height: 844 };
+const WAIT = 30000;
+
+async function launch() {
+  const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'onceonly-chromium-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: config.chromium || '/usr/bin/chromium',
+    headless: true,
+    viewport: DESKTOP,
+    locale: 'zh-CN',
+    args: [
+      '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync',
+    ],
+  });
+  context.setDefaultTimeout(WAIT);
+  const errors = [];
+  context.on('page', (page) => page.on('pageerror', (e) => errors.push(`${page.url()}: ${e.message}`)));
+  return {
+    context,
+    errors,
+    close: async () => {
+      await context.close();
+      fs.rmSync(profile, { recursive: true, force: true });
+    },
+  };
+}
+
+async function newPage(browser, viewport = DESKTOP) {
+  const page = await browser.context.newPage();
+  await page.setViewportSize(viewport);
+  page.on('pageerror', (e) => browser.errors.push(`${page.url()}: ${e.message}`));
+  return page;
+}
+
+// -- the citizen's widget ------------------------------------------------------------------
+const widget = {
+  async open(page) {
+    await page.locator('.oo-launcher').click();
+    await page.locator('.oo-panel[data-connection="ready"]').waitFor();
+  },
+  messages: (page) => page.locator('.oo-msg'),
+  async count(page) {
+    return widget.messages(page).count();
+  },
+  /** Type like a person and press Enter; then wait for `replies` more bot messages. */
+  async say(page, text, { replies = 1 } = {}) {
+    const before = await page.locator('.oo-msg[data-from="bot"], .oo-msg[data-from="staff"]').count();
+    await page.locator('#oo-input').fill(text);
+    await page.locator('#oo-input').press('Enter');
+    await page.locator('.oo-msg[data-from="user"]').last().waitFor();
+    await widget.waitForBot(page, before + replies);
+  },
+  async waitForBot(page, total) {
+    await page.waitForFunction(
+      (n) => document.querySelector('#onceonly-chat').shadowRoot.querySelectorAll('.oo-msg[data-from="bot"], .oo-msg[data-from="staff"]').length >= n,
+      total,
+    );
+  },
+  async texts(page) {
+    return widget.messages(page).evaluateAll((nodes) => nodes.map((n) => ({ from: n.dataset.from, text: n.querySelector('.oo-bubble').innerText.trim() })));
+  },
+  async card(page) {
+    const card = page.locator('.oo-card').last();
+    await card.waitFor();
+    return card.evaluate((root) => ({
+      title: root.querySelector('.oo-card-title').textContent,
+      summary: root.querySelector('.oo-card-summary').textContent,
+      order: [...root.children].map((c) => c.className.split(' ').pop()),
+      counts: Object.fromEntries([...root.querySelectorAll('.oo-count')].map((c) => [c.className.match(/oo-count-(\w+)/)[1], Number(c.querySelector('dd').textContent)])),
+      to_submit: [...root.querySelectorAll('.oo-card-submit .oo-group')].map((g) => ({
+        issuer_kind: g.dataset.issuer,
+        label: g.querySelector('.oo-group-h').textContent,
+        materials: [...g.querySelectorAll('.oo-item')].map((i) => i.dataset.material),
+      })),
+      exempt: [...root.querySelectorAll('.oo-card-exempt .oo-item')].map((i) => ({ material: i.dataset.material, reason: i.querySelector('.oo-item-reason')?.textContent || null })),
+      reusable: [...root.querySelectorAll('.oo-card-reuse .oo-item')].map((i) => ({ material: i.dataset.material, date: i.querySelector('.oo-item-date')?.textContent || null })),
+    }));
+  },
+  async replies(page) {
+    return page.locator('.oo-reply').allTextContents();
+  },
+};
+
+async function demoLogin(page, citizen) {
+  await page.locator('#demo-citizen').selectOption(citizen);
+  await page.locator('#demo-login-btn').click();
+  await page.locator('#signed-in').waitFor();
+}
+
+async function axe(page) {
+  // Evaluated through the DevTools protocol: our pages' CSP rightly refuses injected <script> tags.
+  await page.evaluate(fs.readFileSync(AXE, 'utf8'));
+  return page.evaluate(async () => {
+    const result = await window.axe.run(document, { resultTypes: ['violations'] });
+    return result.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 3).map((n) => n.target.join(' ')) }));
+  });
+}
+
+async function shot(page, name, fullPage = false) {
+  if (!config.screenshots) return null;
+  fs.mkdirSync(config.screenshots, { recursive: true });
+  const file = path.join(config.screenshots, name);
+  await page.screenshot({ path: file, fullPage });
+  return file;
+}
+
+// -- the staff console ---------------------------------------------------------------------
+async function consoleLogin(page, staff = 'zhang-san') {
+  const response = await page.goto(config.web + '/console');
+  await page.locator('#staff').fill(staff);
+  await page.locator('#token').fill(config.staffToken);
+  await page.locator('.login-box button[type="submit"]').click();
+  await page.locator('#queue-list').waitFor({ state: 'attached' });
+  return response.status();
+}
+
+async function consoleTranscript(page) {
+  return page.locator('#transcript .t-msg').evaluateAll((nodes) => nodes.map((n) => n.className.replace('t-msg t-', '') + ': ' + n.innerText.replace(/\s+/g, ' ')));
+}
+
+// -- scenarios -----------------------------------------------------------------------------
+const scenarios = {
+  /** A citizen describes a life event, answers the question, and gets the checklist card. */
+  async checklist(browser) {
+    const page = await newPage(browser);
+    await page.goto(config.web + '/');
+    if (config.citizen) await demoLogin(page, config.citizen);
+    await widget.open(page);
+    await widget.say(page, config.say, { replies: 2 });
+    const offered = await widget.replies(page);
+    await page.locator('.oo-reply', { hasText: config.answer }).click();
+    const card = await widget.card(page);
+    const latestReplies = await widget.replies(page);
+    await page.locator('.oo-card').last().evaluate((node) => node.scrollIntoView({ block: 'start' }));
+    const screenshot = config.citizen ? null : await shot(page, 'portal-desktop.png');
+    return { offered, card, latestReplies, screenshot, signedInShown: await page.locator('.oo-signed-in').isVisible() };
+  },
+
+  /** A reload keeps the conversation: the messages are shown again and the bot remembers. */
+  async reload(browser) {
+    const page = await newPage(browser);
+    await page.goto(config.web + '/');
+    await widget.open(page);
+    await widget.say(page, config.say, { replies: 2 });
+    const before = await widget.texts(page);
+    const sessionBefore = await page.evaluate(() => window.OnceOnlyChat.sessionId);
+    await page.reload();
+    await page.locator('.oo-panel[data-connection="ready"]').waitFor(); // it was open: it stays open
+    const after = await widget.texts(page);
+    const sessionAfter = await page.evaluate(() => window.OnceOnlyChat.sessionId);
+    await page.locator('.oo-reply', { hasText: config.answer }).click(); // the question asked before the reload
+    const card = await widget.card(page);
+    return { before, after, sessionBefore, sessionAfter, cardTitle: card.title };
+  },
+
+  /** Enter while an IME composes (isComposing, keyCode 229) never sends; a plain Enter does. */
+  async ime(browser) {
+    const page = await newPage(browser);
+    await page.goto(config.web + '/');
+    await widget.open(page);
+    const input = page.locator('#oo-input');
+    const initial = await widget.count(page);
+    await input.click();
+    // A real composition in Chromium's input pipeline: pinyin "ban" on its way to 办.
+    const cdp = await browser.context.newCDPSession(page);
+    await cdp.send('Input.imeSetComposition', { text: 'ban', selectionStart: 3, selectionEnd: 3 });
+    await page.keyboard.press('Enter');
+    await cdp.send('Input.insertText', { text: '办' });
+    await page.waitForTimeout(300);
+    const afterComposingEnter = await widget.count(page);
+    // What Safari sends: the Enter that ends a composition arrives with keyCode 229.
+    const dispatched = await input.evaluate((node) => {
+      const event = new KeyboardEvent('keydown', { key: 'Enter', code: 'Enter', keyCode: 229, bubbles: true, cancelable: true });
+      node.dispatchEvent(event);
+      return { keyCode: event.keyCode, defaultPrevented: event.defaultPrevented };
+    });
+    await page.waitForTimeout(300);
+    const after229 = await widget.count(page);
+    await input.fill('退休');
+    await input.press('Enter');
+    await page.locator('.oo-msg[data-from="user"]').first().waitFor();
+    return {
+      initial,
+      afterComposingEnter,
+      after229,
+      dispatched,
+      afterPlainEnter: await widget.count(page),
+      sentTexts: (await widget.texts(page)).filter((m) => m.from === 'user').map((m) => m.text),
+    };
+  },
+
+  /** 转人工 → the console's queue; staff take it, reply, send the card, hand it back. */
+  async handoff(browser) {
+    const citizen = await newPage(browser);
+    await citizen.goto(config.web + '/');
+    await widget.open(citizen);
+    await widget.say(citizen, config.say, { replies: 2 });
+    await widget.say(citizen, '转人工');
+    const conversation = await citizen.evaluate(() => window.OnceOnlyChat.sessionId);
+
+    const staff = await newPage(browser);
+    const loginStatus = await consoleLogin(staff);
+    const item = staff.locator(`.queue-item[data-id="${conversation}"]`);
+    await item.waitFor();
+    const queued = { text: await item.innerText(), state: await item.getAttribute('data-state') };
+    await item.click();
+    await staff.locator('#chat-summary').waitFor();
+    const summary = await staff.locator('#chat-summary').innerText();
+    await staff.locator('#take').click();
+    await staff.locator('#release:not([disabled])').waitFor();
+
+    await citizen.locator('.oo-msg[data-from="staff"]').first().waitFor(); // the greeting
+    await staff.locator('#reply-text').fill(config.reply);
+    await staff.locator('#reply-send').click();
+    await citizen.locator('.oo-msg[data-from="staff"]').nth(1).waitFor();
+    const staffMessages = await citizen.locator('.oo-msg[data-from="staff"]').evaluateAll((n) => n.map((m) => m.innerText.replace(/\s+/g, ' ').trim()));
+
+    // While staff are in the conversation the bot stays quiet; staff see what the person says.
+    const botsBefore = await citizen.locator('.oo-msg[data-from="bot"]').count();
+    await citizen.locator('#oo-input').fill(config.whilePaused);
+    await citizen.locator('#oo-input').press('Enter');
+    await staff.locator('#transcript .t-citizen', { hasText: config.whilePaused }).waitFor();
+    await citizen.waitForTimeout(1500);
+    const botsWhilePaused = (await citizen.locator('.oo-msg[data-from="bot"]').count()) - botsBefore;
+
+    // The checklist card, sent by staff for the matter the workspace identified.
+    await staff.locator('#caller-text').fill(config.workspace);
+    await staff.locator('#identified strong').waitFor();
+    const identified = await staff.locator('#identified').innerText();
+    await staff.locator('#send-card:not([disabled])').click();
+    const cardsBefore = await citizen.locator('.oo-card').count();
+    await citizen.waitForFunction((n) => document.querySelector('#onceonly-chat').shadowRoot.querySelectorAll('.oo-card').length > n, cardsBefore);
+    const sentCard = await widget.card(citizen);
+    await shot(staff, 'console-desktop.png', true);
+
+    await staff.locator('#release').click();
+    await staff.locator('#release[disabled]').waitFor();
+    await citizen.locator('.oo-msg[data-from="staff"]').nth(2).waitFor(); // "本次人工服务已结束…"
+    const handedBack = await citizen.locator('.oo-msg[data-from="staff"]').last().innerText();
+    await widget.say(citizen, config.afterRelease, { replies: 1 });
+    const last = (await widget.texts(citizen)).slice(-2);
+    await staff.locator(`.queue-item[data-id="${conversation}"]`).waitFor({ state: 'detached' });
+    return {
+      conversation, loginStatus, queued, summary, staffMessages, botsWhilePaused, identified,
+      sentCardTitle: sentCard.title, handedBack, last,
+      transcript: await consoleTranscript(staff),
+    };
+  },
+
+  /** Axe on both pages (and the console's login page), and the screenshots at both widths. */
+  async accessibility(browser) {
+    const results = {};
+    const portal = await newPage(browser);
+    await portal.goto(config.web + '/');
+    await widget.open(portal);
+    await widget.say(portal, config.say, { replies: 2 });
+    await portal.locator('.oo-reply', { hasText: config.answer }).click();
+    await widget.card(portal);
+    results.portal = await axe(portal);
+    await portal.locator('.oo-close').click();
+    results.portalClosed = await axe(portal);
+
+    const phone = await newPage(browser, PHONE);
+    await phone.goto(config.web + '/');
+    await widget.open(phone); // the same conversation (same browser profile): the card is there
+    await widget.card(phone);
+    const box = await phone.locator('.oo-panel').boundingBox();
+    await shot(phone, 'portal-phone.png');
+    results.portalPhone = await axe(phone);
+
+    const login = await newPage(browser);
+    const loginResponse = await login.goto(config.web + '/console');
+    results.login = await axe(login);
+    const loginStatus = loginResponse.status();
+
+    const desk = await newPage(browser);
+    await consoleLogin(desk);
+    await desk.locator('#caller-text').fill(config.workspace);
+    await desk.locator('#assist-card .oo-card').waitFor();
+    results.console = await axe(desk);
+    const deskIdentified = await desk.locator('#identified').innerText();
+
+    const consolePhone = await newPage(browser, PHONE);
+    await consolePhone.goto(config.web + '/console');
+    await consolePhone.locator('#caller-text').fill(config.workspace);
+    await consolePhone.locator('#assist-card .oo-card').waitFor();
+    await shot(consolePhone, 'console-phone.png', true);
+    results.consolePhone = await axe(consolePhone);
+    return { violations: results, phonePanel: box, loginStatus, deskIdentified };
+  },
+
+  /** One <script> tag in a foreign page; with the Rasa server unreachable the widget says so and retries. */
+  async embed(browser) {
+    const page = await newPage(browser);
+    const tag = (server) => `<!doctype html><html lang="en"><head><title>host</title></head><body><h1>Host page</h1>
+      <script src="${config.web}/widget.js" data-server-url="${server}" data-title="Help desk" data-lang="en"></script></body></html>`;
+    await page.setContent(tag(config.deadServer));
+    await page.locator('.oo-launcher').click();
+    const banner = page.locator('.oo-banner');
+    await banner.waitFor();
+    await page.waitForFunction(() => /attempt [2-9]/.test(document.querySelector('#onceonly-chat').shadowRoot.querySelector('.oo-banner-text').textContent));
+    const offline = {
+      role: await banner.getAttribute('role'),
+      text: await page.locator('.oo-banner-text').textContent(),
+      sendDisabled: await page.locator('.oo-send').isDisabled(),
+      title: await page.locator('.oo-title').textContent(),
+    };
+    const live = await newPage(browser);
+    await live.setContent(tag(config.rasa));
+    await widget.open(live);
+    await widget.say(live, config.say, { replies: 1 });
+    return { offline, liveTexts: await widget.texts(live) };
+  },
+};
+
+const browser = await launch();
+let code = 0;
+try {
+  const run = scenarios[scenario];
+  if (!run) throw new Error(`unknown scenario ${scenario}`);
+  const result = await run(browser);
+  process.stdout.write(JSON.stringify({ ...result, pageErrors: browser.errors }) + '\n');
+} catch (error) {
+  process.stderr.write(`${scenario}: ${error.stack || error}\n`);
+  code = 1;
+} finally {
+  await browser.close();
+}
+process.exit(code);

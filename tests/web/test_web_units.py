@@ -1,0 +1,164 @@
+"""The web server's pure parts: the staff session, reading a tracker, following the event broker."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from bot.identity import sign_citizen_token
+from bot.render import STAFF_REPLY
+from bot.web.conversations import answers_in_words, summary, transcript
+from bot.web.handoffs import HandoffIndex
+from bot.web.staff_auth import StaffAuth, valid_staff_name
+
+# -- the staff session ---------------------------------------------------------------------------
+
+
+def test_a_session_cookie_names_the_staff_member_until_it_expires():
+    auth = StaffAuth("staff-secret")
+    cookie = auth.session_cookie("张三", now=1000.0)
+    assert auth.staff_from_cookie(cookie, now=1001.0) == "张三"
+    assert auth.staff_from_cookie(cookie, now=1000.0 + 13 * 3600) is None
+
+
+def test_a_tampered_or_foreign_cookie_is_nobody():
+    auth = StaffAuth("staff-secret")
+    cookie = auth.session_cookie("alice", now=time.time())
+    payload, signature = cookie.split(".")
+    forged_payload = StaffAuth("staff-secret").session_cookie("mallory", now=time.time()).split(".")[0]
+    for bad in (
+        f"{forged_payload}.{signature}",
+        f"{payload}.{signature[:-2]}xx",
+        StaffAuth("another-token").session_cookie("alice"),
+        "",
+        "no-dot",
+        "a.b.c",
+        "x" * 5000,
+    ):
+        assert auth.staff_from_cookie(bad) is None, bad
+
+
+def test_the_token_is_compared_whole():
+    auth = StaffAuth("staff-secret")
+    assert auth.token_ok("staff-secret")
+    assert not auth.token_ok("staff-secre") and not auth.token_ok("") and not auth.token_ok(None)
+    assert not StaffAuth("").token_ok("")  # an empty staff token lets nobody in
+
+
+@pytest.mark.parametrize("name", ["张三", "li.si", "Wang Wu", "A-007", "欧阳·娜娜"])
+def test_staff_names_people_use_are_accepted(name):
+    assert valid_staff_name(f"  {name} ") == name
+
+
+@pytest.mark.parametrize("name", ["", "   ", "<b>x</b>", "a\nb", "x" * 33, 7, None, "a;drop"])
+def test_staff_names_that_could_mislead_the_audit_log_are_refused(name):
+    assert valid_staff_name(name) is None
+
+
+# -- reading a tracker -------------------------------------------------------------------------------
+
+SECRET = "unit-test-citizen-token-secret-32-bytes+"
+SCENARIO = {
+    "id": "newborn",
+    "name": "新生儿出生一件事",
+    "questions": [
+        {
+            "id": "parents_ethnicity",
+            "text": "父母是否同一民族？",
+            "options": [{"id": "same", "label": "同一民族"}],
+        }
+    ],
+}
+
+
+def tracker_json(metadata: dict | None = None) -> dict:
+    card = {"type": "checklist", "summary_text": "共需 3 项材料"}
+    return {
+        "sender_id": "abc123abc123",
+        "latest_input_channel": "socketio",
+        "paused": True,
+        "latest_event_time": 5.0,
+        "slots": {"scenario": "newborn", "answers": {"parents_ethnicity": "same"}, "handoff": "taken"},
+        "events": [
+            {"event": "action", "name": "action_listen"},
+            {"event": "user", "text": "孩子出生了", "timestamp": 1.0, "metadata": {}},
+            {
+                "event": "bot",
+                "text": "是否同一民族？",
+                "timestamp": 2.0,
+                "data": {"buttons": [{"title": "同一民族", "payload": "/choose_same"}]},
+            },
+            {"event": "user", "text": "/choose_same", "timestamp": 3.0, "metadata": metadata or {}},
+            {"event": "bot", "text": "【新生儿】…", "timestamp": 4.0, "data": {"custom": card}},
+            {
+                "event": "bot",
+                "text": "您好，我是人工客服",
+                "timestamp": 5.0,
+                "data": {"custom": {"type": STAFF_REPLY}},
+            },
+        ],
+    }
+
+
+def test_a_transcript_reads_buttons_cards_and_staff_as_people_see_them():
+    messages = transcript(tracker_json()["events"])
+    assert [(m["from"], m["text"]) for m in messages] == [
+        ("citizen", "孩子出生了"),
+        ("bot", "是否同一民族？"),
+        ("citizen", "同一民族"),  # the button's title, not its payload
+        ("bot", "共需 3 项材料"),
+        ("staff", "您好，我是人工客服"),
+    ]
+    assert messages[3]["card"]["type"] == "checklist"
+    assert transcript(tracker_json()["events"], limit=2) == messages[-2:]
+
+
+def test_the_summary_says_the_matter_the_answers_and_who_is_signed_in():
+    token = sign_citizen_token("demo-citizen-001", SECRET)
+    found = summary(tracker_json({"citizen_token": token}), SCENARIO, SECRET, messages=3)
+    assert found["scenario"] == {"id": "newborn", "name": "新生儿出生一件事"}
+    assert found["answers"] == [{"question": "父母是否同一民族？", "answer": "同一民族"}]
+    assert found["citizen_id"] == "demo-citizen-001" and found["can_reply"] and found["paused"]
+    assert len(found["last_messages"]) == 3
+    # A token signed with another secret is nobody; a bare id in the metadata is nobody.
+    forged = sign_citizen_token("demo-citizen-001", "not-the-secret-but-just-as-long-as-it")
+    assert summary(tracker_json({"citizen_token": forged}), SCENARIO, SECRET)["citizen_id"] is None
+    assert summary(tracker_json({"citizen_id": "demo-citizen-001"}), SCENARIO, SECRET)["citizen_id"] is None
+
+
+def test_answers_the_registry_does_not_know_are_shown_as_they_are():
+    assert answers_in_words(None, {"q": "x"}) == [{"question": "q", "answer": "x"}]
+
+
+# -- following Rasa's SQL event broker -------------------------------------------------------------
+
+
+def test_the_handoff_index_follows_rasas_own_sql_event_broker(tmp_path: Path):
+    from rasa.core.brokers.sql import SQLEventBroker
+
+    db = tmp_path / "events.sqlite3"
+    index = HandoffIndex(f"sqlite:///{db}")
+    assert index.waiting() == []  # before Rasa created the table
+    broker = SQLEventBroker(db=str(db))
+
+    def slot(sender: str, value: str | None, at: float, staff: str | None = None) -> None:
+        event = {"event": "slot", "name": "handoff", "value": value, "timestamp": at, "sender_id": sender}
+        if staff:
+            event["metadata"] = {"staff": staff}
+        broker.publish(event)
+
+    broker.publish({"event": "user", "text": "handoff 转人工", "timestamp": 0.5, "sender_id": "a"})
+    slot("a", "requested", 1.0)
+    slot("b", "requested", 2.0)
+    slot("c", "requested", 0.5)
+    slot("c", "returned", 3.0)
+    assert [h.conversation_id for h in index.waiting()] == ["a", "b"]
+    slot("b", "taken", 4.0, staff="alice")
+    taken = index.get("b")
+    assert (taken.state, taken.staff, taken.requested_at) == ("taken", "alice", 2.0)
+    slot("a", "returned", 5.0)
+    assert [h.conversation_id for h in index.waiting()] == ["b"]
+    # A second reader (another web server) builds the same index from the table alone.
+    assert [h.conversation_id for h in HandoffIndex(f"sqlite:///{db}").waiting()] == ["b"]
