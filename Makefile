@@ -17,14 +17,18 @@ APT_INSTALL = SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
 	$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq
 
 .PHONY: help install lock system-deps test lint format run registry-import train validate eval test-stories \
-	web-deps web-assets browser
+	web-deps web-assets browser run-scaled load fuzz audit
 
 help:
 	@echo "make run      start the system on this machine (embedded defaults)"
+	@echo "make run-scaled  the same scaled out: PostgreSQL, Redis, 2 Rasa + 2 action servers behind nginx"
 	@echo "make test     install everything needed, then run the whole test suite"
 	@echo "make lint     ruff check and format check"
 	@echo "make train    train the Rasa model (skipped by Rasa when nothing changed)"
 	@echo "make eval     NLU evaluation on the held-out set and cross-validation, into docs/eval/"
+	@echo "make load     load test, 1 replica against 2, into docs/scale/ (about 8 minutes)"
+	@echo "make fuzz     the bad-input tests with many cases, counts into docs/fuzz.md"
+	@echo "make audit    known vulnerabilities of the pinned packages (pip-audit)"
 	@echo "make install  create $(VENV) from requirements.lock (fast when nothing changed)"
 	@echo "make lock     re-resolve pyproject.toml into requirements.lock"
 	@echo "make registry-import  re-import ../shared/data/registry-seed into data/registry"
@@ -62,10 +66,13 @@ lock:
 	rm -rf /tmp/onceonly-lock
 	@echo "[lock] $$(grep -c '==' requirements.lock) pinned packages in requirements.lock"
 
-# Servers the tests start for themselves (a throwaway PostgreSQL); installed from Debian when missing.
+# Servers the tests and the scale-out mode start for themselves (PostgreSQL, Redis, nginx as load
+# balancer); installed from Debian when missing.
 system-deps:
 	@missing=""; \
 	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
+	[ -x /usr/bin/redis-server ] || missing="$$missing redis-server"; \
+	[ -x /usr/sbin/nginx ] || missing="$$missing nginx-light"; \
 	if [ -n "$$missing" ]; then \
 		echo "[system-deps] installing:$$missing"; \
 		$(APT_INSTALL) $$missing >/dev/null; \
@@ -133,6 +140,27 @@ format: install
 
 run: install web-assets
 	$(PY) -m bot run
+
+# Scale-out on this machine: PostgreSQL, Redis, 2 Rasa servers and 2 action servers behind nginx.
+run-scaled: install web-assets system-deps
+	ONCEONLY_SCALED=true $(PY) -m bot run
+
+# Load test, one replica against two, every reply checked: docs/scale/load.{md,json,png} (~8 min).
+load: install system-deps train
+	$(PY) -m bot.scale.load
+
+# The bad-input tests with many more cases than make test runs; the counts into docs/fuzz.md.
+fuzz: install system-deps web-deps train
+	HYPOTHESIS_PROFILE=deep $(PY) -m pytest -q tests/fuzz
+	$(PY) -m tests.fuzz.report
+
+# Known vulnerabilities of the pinned packages (README "Dependencies"). pip-audit needs a newer
+# 'packaging' than Rasa 3.6 allows, so it runs from a venv of its own and reads requirements.lock.
+AUDIT_VENV := var/audit-venv
+audit:
+	@[ -x $(AUDIT_VENV)/bin/pip-audit ] || { "$(PYTHON310)" -m venv $(AUDIT_VENV) && \
+		$(AUDIT_VENV)/bin/python -m pip install --quiet "pip==$(PIP_VERSION)" pip-audit; }
+	$(AUDIT_VENV)/bin/pip-audit --requirement requirements.lock --no-deps --disable-pip --progress-spinner off
 
 registry-import: install
 	$(PY) -m bot registry import

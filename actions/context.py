@@ -30,6 +30,7 @@ INTERRUPTIONS = {
     "ask_duration",
     "ask_departments",
     "ask_where_apply",
+    "delete_my_data",
 }
 
 FOLLOWUP_BUTTONS = [

@@ -15,6 +15,8 @@ from bot.registry.files import Registry, load_registry
 from bot.settings import ROOT
 
 REGISTRY_TOKEN = "test-registry-token"
+# The scaled stack (PostgreSQL, Redis, replicas behind nginx) for the scale and privacy tests.
+pytest_plugins = ["tests.scaled_stack"]
 # The stack's Telegram bot (tests/channels/): Rasa's Telegram channel is on only with a token,
 # and a private stack's platform APIs are local fakes (bot/ops/stack.py, settings_on_free_ports).
 TELEGRAM_TEST_SETTINGS = {

@@ -108,9 +108,9 @@ def test_asking_for_a_person(stack, chat):
 
 def test_follow_ups_after_the_answer(stack, chat):
     person = chat()
-    person.say("我要退休了，要办什么")
+    person.say("我老婆刚生了孩子，要办些什么手续")
     person.say("1")
-    assert "工作日" in Chat.text(person.say("要多久"))
+    assert "5 个工作日" in Chat.text(person.say("要多长时间"))
     assert "部门" in Chat.text(person.say("要跑哪些部门"))
 
 

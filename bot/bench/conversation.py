@@ -133,7 +133,9 @@ def our_probes(registry_url: str) -> list[Probe]:
         record = json.loads(line) if line.strip() else {}
         scenario = record.get("scenario")
         if scenario in one_turn:
-            probes.append(Probe(record["text"], intent_of(scenario), _card_check(scenario, expected[scenario])))
+            probes.append(
+                Probe(record["text"], intent_of(scenario), _card_check(scenario, expected[scenario]))
+            )
     return probes
 
 

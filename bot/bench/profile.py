@@ -3,8 +3,8 @@
 py-spy (a sampling profiler that attaches to a running process) records collapsed
 stacks of the Rasa server, the action server and the registry at once, during a
 separate, untimed run (sampling slows the servers a little, so it never overlaps a
-timed one). Each sample is put under the deepest frame that names a part of the
-system (DIET, Jieba, a policy, the event broker, the registry client…), and the
+timed one). Each sample is put under the most specific part of the system its stack
+names (DIET, Jieba, a policy, the tracker store, the registry client…), and the
 samples become CPU milliseconds per turn per part.
 """
 
@@ -23,16 +23,21 @@ from typing import Any
 from bot.ops.procs import Service
 
 RATE_HZ = 250
-# (part, substrings of a frame's file path); the deepest frame that matches any of them decides.
+# (part, substrings of a frame's file path), most specific first: a sample belongs to the first
+# part that any frame of its stack names (DIET inside the processor inside Sanic is DIET's).
 PARTS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("NLU: DIET classifier (TensorFlow)", ("/rasa/nlu/classifiers/diet", "/rasa/utils/tensorflow/")),
     ("NLU: tokenizer (Jieba)", ("/jieba/", "/bot/nlu/tokenizer", "/rasa/nlu/tokenizers/")),
     ("NLU: featurizers", ("/rasa/nlu/featurizers/",)),
     ("NLU: entity extractors, fallback", ("/rasa/nlu/extractors/", "/rasa/nlu/classifiers/fallback")),
     ("dialogue: policies", ("/rasa/core/policies/",)),
-    ("dialogue: tracker, domain, events", ("/rasa/shared/core/", "/rasa/core/tracker_store")),
-    ("event broker (SQL)", ("/rasa/core/brokers/",)),
+    (
+        "Rasa: tracker store, event broker (SQL)",
+        ("/rasa/core/brokers/", "/rasa/core/tracker_store", "/bot/ops/rasa_stores"),
+    ),
+    ("Rasa: checking action replies (jsonschema)", ("/jsonschema/",)),
     ("Rasa: calling the action server", ("/rasa/core/actions/action.py", "/rasa/utils/endpoints")),
+    ("dialogue: tracker, domain, events", ("/rasa/shared/core/",)),
     ("Rasa: model graph, processor", ("/rasa/engine/", "/rasa/core/processor", "/rasa/core/agent")),
     ("actions: registry client (requests)", ("/bot/registry/client", "/requests/", "/urllib3/")),
     ("actions: our code", ("/actions/", "/bot/nlu/", "/bot/render", "/bot/identity")),
@@ -46,9 +51,20 @@ PARTS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ),
 )
 OTHER = "other (asyncio, logging, Python runtime)"
-# A stack that ends in the event loop's entry point is the loop's own C code (uvloop, httptools).
-LOOP = "event loop internals (C)"
-LOOP_ENTRIES = ("asyncio_run (", "run_forever (", "run_until_complete (")
+# Samples of a thread that waits rather than works (py-spy cannot always tell): an event loop
+# in its C poll, an idle pool thread, a blocking read. Reported apart, not as CPU time.
+WAITING = "waiting (event loop poll, idle threads, socket reads)"
+WAIT_LEAVES = (
+    "asyncio_run (uvicorn/",
+    "run_forever (",
+    "run_until_complete (",
+    "serve (sanic/server/runners.py",
+    "_worker (concurrent/futures/thread.py",
+    "wait (threading.py",
+    "get (queue.py",
+    "select (selectors.py",
+    "readinto (socket.py",
+)
 
 
 def py_spy() -> str | None:
@@ -65,13 +81,12 @@ def _frame_file(frame: str) -> str:
 def part_of(stack: str) -> str:
     """The part of the system a collapsed stack (root first, ';'-separated) belongs to."""
     frames = stack.split(";")
-    if frames[-1].startswith(LOOP_ENTRIES):
-        return LOOP
-    for frame in reversed(frames):
-        path = _frame_file(frame)
-        for part, needles in PARTS:
-            if any(n in path for n in needles):
-                return part
+    if frames[-1].startswith(WAIT_LEAVES):
+        return WAITING
+    paths = [_frame_file(frame) for frame in frames]
+    for part, needles in PARTS:
+        if any(n in path for path in paths for n in needles):
+            return part
     return OTHER
 
 
@@ -123,6 +138,10 @@ def breakdown(outputs: dict[str, Path], turns: int) -> dict[str, Any]:
             services[name] = {"error": f"py-spy wrote no output (see {raw.with_suffix('.py-spy.log')})"}
             continue
         parts = summarise(raw)
-        per_turn = {p: round(n / RATE_HZ * 1000 / turns, 2) for p, n in parts.most_common()}
-        services[name] = {"samples": sum(parts.values()), "cpu_ms_per_turn": per_turn}
+        per_turn = {p: round(n / RATE_HZ * 1000 / turns, 2) for p, n in parts.most_common() if p != WAITING}
+        services[name] = {
+            "samples": sum(parts.values()),
+            "cpu_ms_per_turn": per_turn,
+            "waiting_ms_per_turn": round(parts[WAITING] / RATE_HZ * 1000 / turns, 2),
+        }
     return {"rate_hz": RATE_HZ, "turns": turns, "services": services}

@@ -14,12 +14,15 @@ import shutil
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from bot.ops.procs import Service, ServiceFailed
 
 
 def redis_server_binary() -> str:
-    found = shutil.which("redis-server") or ("/usr/bin/redis-server" if Path("/usr/bin/redis-server").exists() else None)
+    found = shutil.which("redis-server") or (
+        "/usr/bin/redis-server" if Path("/usr/bin/redis-server").exists() else None
+    )
     if not found:
         raise FileNotFoundError("redis-server not found: run 'make system-deps' (Debian's redis-server)")
     return found
@@ -62,7 +65,7 @@ class LocalRedis(Service):
             password=password,
         )
 
-    def client(self):  # noqa: ANN201 (redis.Redis; imported lazily)
+    def client(self) -> Any:  # a redis.Redis, imported lazily
         import redis
 
         return redis.Redis.from_url(self.url, socket_timeout=2)

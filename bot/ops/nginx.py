@@ -8,6 +8,9 @@ string). Two listeners:
   whose replica refuses the connection or dies before answering is passed to the
   next one (``non_idempotent``: a turn that never reached the tracker store is safe
   to run again, and the Redis lock store serialises turns of one conversation).
+  Servers are never marked down (``max_fails=0``): a refused connection costs a
+  millisecond on the way to the next server, and a restarted server is used again at
+  once instead of after a grace period during which its peer may be restarting too.
   ``/socket.io/`` is sticky by client address (``ip_hash``): Engine.IO's long-polling
   handshake must keep talking to the replica that issued its session id, and the
   WebSocket upgrade is passed through.
@@ -21,7 +24,7 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.ops.procs import Service
+from bot.ops.procs import Service, searchable_by_others
 
 HEALTH_PATH = "/nginx-health"
 
@@ -44,10 +47,12 @@ def nginx_binary() -> str:
 
 
 def _servers(ports: list[int]) -> str:
-    return "\n".join(f"    server 127.0.0.1:{p} max_fails=1 fail_timeout=5s;" for p in ports)
+    return "\n".join(f"    server 127.0.0.1:{p} max_fails=0;" for p in ports)
 
 
-def render_conf(base_dir: Path, rasa_port: int, rasa_ports: list[int], action_port: int, action_ports: list[int]) -> str:
+def render_conf(
+    base_dir: Path, rasa_port: int, rasa_ports: list[int], action_port: int, action_ports: list[int]
+) -> str:
     temp = base_dir / "temp"
     rasa_proxy = _PROXY.replace("{tries}", str(len(rasa_ports)))
     action_proxy = _PROXY.replace("{tries}", str(len(action_ports)))
@@ -63,7 +68,10 @@ http {{
   fastcgi_temp_path {temp}/fastcgi;
   uwsgi_temp_path {temp}/uwsgi;
   scgi_temp_path {temp}/scgi;
-  client_max_body_size 1m;
+  # Trackers posted to the action servers are held in memory, never in temp files.
+  client_max_body_size 8m;
+  client_body_buffer_size 8m;
+  proxy_max_temp_file_size 0;
   server_tokens off;
   map $http_upgrade $connection_upgrade {{ default upgrade; '' close; }}
 
@@ -118,8 +126,13 @@ class Nginx(Service):
     ) -> Nginx:
         for sub in ("temp", "logs"):
             (base_dir / sub).mkdir(parents=True, exist_ok=True)
+        searchable_by_others(base_dir / "temp")
         conf = base_dir / "nginx.conf"
-        conf.write_text(render_conf(base_dir, rasa_port, rasa_ports, action_port, action_ports), encoding="utf-8")
+        conf.write_text(
+            render_conf(base_dir, rasa_port, rasa_ports, action_port, action_ports), encoding="utf-8"
+        )
         argv = [nginx_binary(), "-p", str(base_dir), "-c", str(conf), "-e", str(base_dir / "error.log")]
         argv += ["-g", "daemon off;"]
-        return cls("nginx", argv, f"http://127.0.0.1:{rasa_port}", base_dir / "nginx.log", health_path=HEALTH_PATH)
+        return cls(
+            "nginx", argv, f"http://127.0.0.1:{rasa_port}", base_dir / "nginx.log", health_path=HEALTH_PATH
+        )

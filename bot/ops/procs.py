@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import signal
 import socket
+import stat
 import subprocess
 import time
 from dataclasses import dataclass, field
@@ -21,6 +22,17 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def searchable_by_others(directory: Path) -> None:
+    """Let other users pass through ``directory`` and its parents (search, not list): as root,
+    PostgreSQL runs as the ``postgres`` user and nginx's workers as ``nobody``, and they must
+    reach their directories inside ours (a test's temporary directory is private to root)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    for path in (directory, *directory.parents):
+        mode = path.stat().st_mode
+        if not mode & stat.S_IXOTH and path.stat().st_uid == os.geteuid():
+            path.chmod(mode | stat.S_IXOTH)
 
 
 class ServiceFailed(RuntimeError):

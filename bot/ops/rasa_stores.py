@@ -74,10 +74,29 @@ class TrackerStore(SQLTrackerStore):
         Rasa keeps them (this store and the SQL event broker)."""
         senders = {sender_id}
         if isinstance(citizen_id, str) and citizen_id:
-            senders |= conversations_of_citizen(self.engine, self.table, citizen_id, self.citizen_token_secret)
+            senders |= conversations_of_citizen(
+                self.engine, self.table, citizen_id, self.citizen_token_secret
+            )
         targets = [(self.engine, self.table)]
         if isinstance(self.event_broker, EventBroker):
             targets.append((self.event_broker.engine, self.event_broker.table))
         deleted = delete_conversations(targets, senders)
         logger.info("erased %d conversation(s) on request (%d rows)", len(senders), deleted)
         return deleted
+
+
+def create_tables(tracker_db_url: str, broker_db_url: str) -> None:
+    """Create the tracker store's and the event broker's tables before several Rasa servers start.
+
+    Each Rasa server creates them on start; two doing it at once on an empty PostgreSQL
+    database race, and the event broker does not survive losing that race.
+    """
+    for url, metadata in (
+        (tracker_db_url, SQLTrackerStore.Base.metadata),
+        (broker_db_url, SQLEventBroker.Base.metadata),
+    ):
+        engine = sa.create_engine(url)
+        try:
+            metadata.create_all(engine)
+        finally:
+            engine.dispose()

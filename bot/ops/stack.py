@@ -159,15 +159,32 @@ def run(train_first: bool = True) -> int:
         print("no trained model: run without --no-train", file=sys.stderr)
         return 2
     log_dir = settings.var_dir / "logs"
-    stack = Stack(settings, model, log_dir)
+    infrastructure = None
+    if settings.scaled:  # README "Scale-out": PostgreSQL, Redis, replicas behind nginx
+        from bot.ops.scaled import Infrastructure, ScaledStack
+
+        print("[run] scale-out: starting PostgreSQL and Redis (where no URL is set) …", flush=True)
+        infrastructure = Infrastructure(settings.var_dir / "scaled")
+        settings = infrastructure.start(settings)
+        stack: Stack = ScaledStack(settings, model, log_dir)
+    else:
+        stack = Stack(settings, model, log_dir)
     print("[run] starting registry, action server, Rasa server and web server …", flush=True)
     started = time.monotonic()
     try:
         stack.start()
     except ServiceFailed as exc:
         print(f"[run] failed: {exc}", file=sys.stderr)
+        if infrastructure is not None:
+            infrastructure.stop()
         return 1
+    from bot.privacy.retention import purge
+
+    purged = purge(settings)  # README "Privacy": conversations idle longer than retention_days
     print(f"[run] up in {time.monotonic() - started:.0f}s (logs in {log_dir}):")
+    print(
+        f"  purged {purged.conversations} conversation(s) idle for more than {settings.retention_days} days"
+    )
     print(f"  registry       http://127.0.0.1:{settings.registry_port}   (API docs /docs)")
     print(f"  action server  http://127.0.0.1:{settings.action_port}")
     print(
@@ -182,6 +199,8 @@ def run(train_first: bool = True) -> int:
     print(
         f"  staff console  http://localhost:{settings.web_port}/console   (staff token: setting staff_token)"
     )
+    for line in getattr(stack, "describe", list)():
+        print(line)
     print("  Ctrl-C stops everything.", flush=True)
     stopping = False
 
@@ -198,5 +217,7 @@ def run(train_first: bool = True) -> int:
             break
         time.sleep(0.5)
     stack.stop()
+    if infrastructure is not None:
+        infrastructure.stop()
     print("[run] stopped.")
     return 0 if stopping else 1

@@ -22,6 +22,18 @@ from bot.identity import METADATA_KEY, verify_citizen_token
 
 ERASE_SLOT = "erase_request"
 
+# The tables of Rasa's SQL tracker store and SQL event broker (both named ``events``, in their own
+# databases), described by the columns read here; Rasa creates them.
+TRACKER_EVENTS = sa.table(
+    "events",
+    sa.column("id"),
+    sa.column("sender_id"),
+    sa.column("type_name"),
+    sa.column("timestamp"),
+    sa.column("data"),
+)
+BROKER_EVENTS = sa.table("events", sa.column("id"), sa.column("sender_id"), sa.column("data"))
+
 
 def erase_request(events: Iterable[Any]) -> dict[str, Any] | None:
     """The latest erase request among a tracker's events (Rasa ``Event`` objects), if any.

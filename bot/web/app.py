@@ -22,6 +22,7 @@ from pydantic import BaseModel, constr
 
 from bot.identity import CITIZEN_ID_PATTERN
 from bot.jsonapi import ApiError, error_body, install_error_handlers, serve_app
+from bot.privacy.console import privacy_router
 from bot.settings import Settings, load_settings
 from bot.web.console import Console
 from bot.web.console_api import console_router
@@ -183,11 +184,13 @@ def create_app(settings: Settings | None = None, console: Console | None = None)
         return _file(STATIC / CONSOLE_ASSETS[name])
 
     app.include_router(console_router(console, auth), prefix="/console/api")
+    app.include_router(privacy_router(console, auth), prefix="/console/api")  # staff deletion on request
 
     return app
 
 
 def serve(settings: Settings | None = None) -> None:
     settings = settings or load_settings()
+    settings.var_dir.mkdir(parents=True, exist_ok=True)  # the console's SQLite audit log lives there
     print(f"web: http://{settings.web_host}:{settings.web_port}/  (console at /console)", flush=True)
     serve_app(create_app(settings), settings.web_host, settings.web_port)

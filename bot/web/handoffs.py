@@ -22,8 +22,6 @@ from sqlalchemy.engine import Engine
 HANDOFF_SLOT = "handoff"
 REQUESTED, TAKEN, RETURNED = "requested", "taken", "returned"
 WAITING = (REQUESTED, TAKEN)
-# Read at most this many matching rows per refresh; the next refresh continues.
-BATCH = 5000
 
 
 @dataclass(frozen=True)
@@ -53,24 +51,25 @@ class HandoffIndex:
             return False
 
     def refresh(self) -> None:
+        """Read the handoff events written since the last refresh. The cursor moves to the table's
+        end even past rows that did not match, so each refresh reads only what is new."""
         with self._lock:
             if not self._table_exists():
                 return
-            while True:
-                query = (
-                    sa.select(self._events.c.id, self._events.c.sender_id, self._events.c.data)
-                    .where(self._events.c.id > self._cursor)
-                    .where(self._events.c.data.like(f'%"{HANDOFF_SLOT}"%'))
-                    .order_by(self._events.c.id)
-                    .limit(BATCH)
-                )
-                with self.engine.connect() as connection:
-                    rows = connection.execute(query).all()
-                for row_id, sender_id, data in rows:
-                    self._cursor = max(self._cursor, row_id)
-                    self._apply(sender_id, data)
-                if len(rows) < BATCH:
+            events = self._events
+            with self.engine.connect() as connection:
+                top = connection.execute(sa.select(sa.func.max(events.c.id))).scalar()
+                if top is None or top <= self._cursor:
                     return
+                rows = connection.execute(
+                    sa.select(events.c.sender_id, events.c.data)
+                    .where(events.c.id > self._cursor, events.c.id <= top)
+                    .where(events.c.data.like(f'%"{HANDOFF_SLOT}"%'))
+                    .order_by(events.c.id)
+                ).all()
+            for sender_id, data in rows:
+                self._apply(sender_id, data)
+            self._cursor = top
 
     def _apply(self, sender_id: str | None, data: str) -> None:
         try:

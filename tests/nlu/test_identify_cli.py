@@ -10,12 +10,22 @@ from bot.settings import ROOT
 
 
 def identify(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "bot", "identify", *args], cwd=ROOT, input=stdin,
-                          capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "bot", "identify", *args],
+        cwd=ROOT,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 def test_jsonl_in_order_with_null_for_what_is_not_ours(registry):
-    lines = [{"text": "我老婆刚生了孩子，要办些什么手续"}, {"text": "你好"}, {"text": "孩子要上小学了，要准备什么", "id": 7}]
+    lines = [
+        {"text": "我老婆刚生了孩子，要办些什么手续"},
+        {"text": "你好"},
+        {"text": "孩子要上小学了，要准备什么", "id": 7},
+    ]
     out = identify("--jsonl", "-", stdin="\n".join(json.dumps(x, ensure_ascii=False) for x in lines) + "\n")
     assert out.returncode == 0, out.stderr[-2000:]
     results = [json.loads(line) for line in out.stdout.splitlines()]

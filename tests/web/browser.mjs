@@ -174,9 +174,15 @@ const scenarios = {
     await page.locator('.oo-panel[data-connection="ready"]').waitFor(); // it was open: it stays open
     const after = await widget.texts(page);
     const sessionAfter = await page.evaluate(() => window.OnceOnlyChat.sessionId);
+    // The network drops: the widget says so and retries; when it is back it rejoins the conversation.
+    await browser.context.setOffline(true);
+    await page.locator('.oo-panel[data-connection="offline"]').waitFor();
+    const offlineBanner = await page.locator('.oo-banner').isVisible();
+    await browser.context.setOffline(false);
+    await page.locator('.oo-panel[data-connection="ready"]').waitFor();
     await page.locator('.oo-reply', { hasText: config.answer }).click(); // the question asked before the reload
     const card = await widget.card(page);
-    return { before, after, sessionBefore, sessionAfter, cardTitle: card.title };
+    return { before, after, sessionBefore, sessionAfter, offlineBanner, cardTitle: card.title };
   },
 
   /** Enter while an IME composes (isComposing, keyCode 229) never sends; a plain Enter does. */

@@ -80,12 +80,13 @@ def test_a_signed_in_citizens_earlier_submissions_show_as_reusable_with_their_da
     assert seen["signedInShown"]
 
 
-def test_a_reload_keeps_the_conversation(browser):
+def test_a_reload_and_a_reconnect_keep_the_conversation(browser):
     seen = browser("reload", **NEWBORN)
     assert seen["sessionBefore"] and seen["sessionAfter"] == seen["sessionBefore"]
     assert seen["after"] == seen["before"]
     assert any("同一民族" in m["text"] for m in seen["after"] if m["from"] == "bot")
-    # Answering the question asked before the reload gets the answer: the server kept the state.
+    assert seen["offlineBanner"]  # and a dropped connection showed the retrying state
+    # Answering the question asked before the reload (and the reconnect) gets the answer.
     assert seen["cardTitle"] == "新生儿出生一件事"
 
 
