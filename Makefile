@@ -17,7 +17,7 @@ APT_INSTALL = SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
 	$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq
 
 .PHONY: help install lock system-deps test lint format run registry-import train validate eval test-stories \
-	web-deps web-assets browser run-scaled load fuzz audit
+	web-deps web-assets browser run-scaled load fuzz audit bench bench-smoke
 
 help:
 	@echo "make run      start the system on this machine (embedded defaults)"
@@ -26,6 +26,8 @@ help:
 	@echo "make lint     ruff check and format check"
 	@echo "make train    train the Rasa model (skipped by Rasa when nothing changed)"
 	@echo "make eval     NLU evaluation on the held-out set and cross-validation, into docs/eval/"
+	@echo "make bench    latency, throughput, scale, footprint against a stock bot, into docs/benchmarks.md (~15 min)"
+	@echo "make bench-smoke  the benchmark harness in a few seconds, into var/bench-smoke/"
 	@echo "make load     load test, 1 replica against 2, into docs/scale/ (about 8 minutes)"
 	@echo "make fuzz     the bad-input tests with many cases, counts into docs/fuzz.md"
 	@echo "make audit    known vulnerabilities of the pinned packages (pip-audit)"
@@ -92,11 +94,14 @@ $(WEB_STAMP): $(WEB)/package.json $(WEB)/package-lock.json
 	cd $(WEB) && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error
 	@touch $(WEB_STAMP)
 
-# The browser the browser tests drive (never one a tool downloads), and CJK fonts so pages render.
+# The browser the browser tests drive (never one a tool downloads), and CJK fonts so pages render;
+# the same chromium prints the one-time notice's PDF (bot/notice/pdf.py), whose text the tests read
+# back with poppler's pdftotext.
 browser:
 	@missing=""; \
 	[ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
 	ls /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc >/dev/null 2>&1 || missing="$$missing fonts-noto-cjk"; \
+	[ -x /usr/bin/pdftotext ] || missing="$$missing poppler-utils"; \
 	if [ -n "$$missing" ]; then \
 		echo "[browser] installing:$$missing"; \
 		$(APT_INSTALL) $$missing >/dev/null; \
@@ -130,6 +135,13 @@ train: install
 eval: install train
 	$(PY) -m bot.nlu.evaluate
 
+# Trains its own models into var/bench/ (never models/) and serves them on free ports.
+bench: install system-deps
+	$(PY) -m bot.bench
+
+bench-smoke: install
+	$(PY) -m bot.bench --smoke
+
 lint: install
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
@@ -138,7 +150,7 @@ format: install
 	$(PY) -m ruff format .
 	$(PY) -m ruff check --fix .
 
-run: install web-assets
+run: install web-assets browser
 	$(PY) -m bot run
 
 # Scale-out on this machine: PostgreSQL, Redis, 2 Rasa servers and 2 action servers behind nginx.

@@ -10,9 +10,11 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import texts
+from actions.cited import say_cited
 from actions.context import apologise_unavailable, registry, settings, verified_citizen
 from bot.registry.checklist import ISSUER_KIND_LABELS
 from bot.registry.client import RegistryUnavailable
+from bot.render import catalogue_citation, checklist_citation, days_text, scenario_citation
 
 STATUS_TEXT = {
     "exempt": "不用您提交",
@@ -20,10 +22,6 @@ STATUS_TEXT = {
     "to_submit": "需要您提交",
     "not_applicable": "按您说的情况，这项不需要",
 }
-
-
-def _days(value: Any) -> str:
-    return f"{value:g} 个工作日" if isinstance(value, (int, float)) else "指南未写明"
 
 
 async def _material_from(tracker: Tracker) -> dict[str, Any] | None:
@@ -57,11 +55,12 @@ class ActionAnswerMaterial(Action):
             return []
         if material is None:
             if intent == "ask_why_exempt" and checklist:
-                dispatcher.utter_message(text=self._all_exempt(checklist))
+                say_cited(dispatcher, self._all_exempt(checklist), checklist_citation(checklist))
             else:
                 dispatcher.utter_message(text=texts.WHICH_MATERIAL)
             return []
-        dispatcher.utter_message(text=self._about(material, checklist))
+        cite = checklist_citation(checklist) if checklist else catalogue_citation(material)
+        say_cited(dispatcher, self._about(material, checklist), cite)
         return [SlotSet("material", material["id"])]
 
     @staticmethod
@@ -127,18 +126,16 @@ class ActionAnswerScenarioInfo(Action):
             "ask_duration": self._duration,
             "ask_departments": self._departments,
         }.get(intent, self._where)(scenario)
-        dispatcher.utter_message(
-            text=answer + f"\n来源：{scenario['source'].get('official_url', '办事指南')}"
-        )
+        say_cited(dispatcher, answer, scenario_citation(scenario))
         return []
 
     @staticmethod
     def _duration(s: dict[str, Any]) -> str:
-        lines = [f"「{s['name']}」承诺办结时限：{_days(s.get('promised_days'))}。"]
+        lines = [f"「{s['name']}」承诺办结时限：{days_text(s.get('promised_days'))}。"]
         timed = [m for m in s.get("matters") or [] if m.get("promised_days") is not None]
         if timed:
             lines.append(
-                "其中各事项：" + "；".join(f"{m['name']} {_days(m['promised_days'])}" for m in timed)
+                "其中各事项：" + "；".join(f"{m['name']} {days_text(m['promised_days'])}" for m in timed)
             )
         reform = s.get("reform") or {}
         if reform.get("before_days") is not None and reform.get("after_days") is not None:

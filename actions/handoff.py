@@ -8,7 +8,14 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import texts
+from actions.context import settings
+from bot.callback.hours import parse_hours
+from bot.callback.offer import callback_offer
 from bot.render import STAFF_REPLY
+
+# The handoff slot's value when 转人工 came outside office hours (the console's queue ignores it).
+AFTER_HOURS = "after_hours"
+office_hours = parse_hours(settings.office_hours, settings.office_timezone)
 
 
 class ActionHandoff(Action):
@@ -16,6 +23,13 @@ class ActionHandoff(Action):
         return "action_handoff"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[EventType]:
+        if not office_hours.is_open():
+            # Nobody is in the console: say when they are back and offer a callback (bot/callback/).
+            text, offer = callback_offer(
+                settings, office_hours, tracker.sender_id, tracker.get_latest_input_channel()
+            )
+            dispatcher.utter_message(text=text, json_message=offer)
+            return [SlotSet("handoff", AFTER_HOURS)]
         dispatcher.utter_message(text=texts.HANDOFF)
         return [SlotSet("handoff", "requested")]
 

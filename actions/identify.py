@@ -90,9 +90,13 @@ class ActionIdentifyScenario(Action):
             )
             return [*_reset(scenario_id), SlotSet("next_step", "wait")]
         answers = infer_answers(scenario.get("questions") or [], text)
-        checklist = await registry.call(registry.checklist, scenario_id, answers)
+        # A matter without situation questions never has one open: no need to ask the registry
+        # (one HTTP round trip fewer in a turn; docs/benchmarks.md).
+        unanswered = []
+        if scenario.get("questions"):
+            unanswered = (await registry.call(registry.checklist, scenario_id, answers))["unanswered"]
         dispatcher.utter_message(text=f"好的，您要办的是「{scenario['name']}」。")
-        step = "ask_conditions" if checklist["unanswered"] else "checklist"
+        step = "ask_conditions" if unanswered else "checklist"
         return [*_reset(scenario_id, answers=answers), SlotSet("next_step", step)]
 
 

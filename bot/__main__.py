@@ -13,6 +13,7 @@ def main(argv: list[str] | None = None) -> int:
     from bot.nlu import cli as nlu_cli
     from bot.privacy import cli as privacy_cli
     from bot.registry import cli as registry_cli
+    from bot.report import cli as report_cli
     from bot.web import cli as web_cli
 
     parser = argparse.ArgumentParser(prog="python -m bot", description="onceonly: 一件事材料指引")
@@ -21,6 +22,7 @@ def main(argv: list[str] | None = None) -> int:
     nlu_cli.add_parsers(commands)
     web_cli.add_parser(commands)
     privacy_cli.add_parser(commands)
+    report_cli.add_parser(commands)
     run = commands.add_parser("run", help="start the whole system (registry, actions, Rasa, web)")
     run.add_argument("--no-train", action="store_true", help="use the newest model as it is")
     run.set_defaults(

@@ -13,8 +13,27 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from pydantic.errors import DictError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+
+class JsonObject(BaseModel):
+    """A request body that must be a JSON object with only the declared fields.
+
+    pydantic 1 takes anything ``dict()`` accepts for a model, so a body of ``[]`` (or a
+    list of pairs) would pass as ``{}``: refused here like any other wrong type.
+    """
+
+    class Config:
+        extra = "forbid"
+
+    @classmethod
+    def validate(cls, value: Any) -> Any:
+        if not isinstance(value, dict | cls):
+            raise DictError()
+        return super().validate(value)
 
 
 class ApiError(Exception):

@@ -96,6 +96,28 @@ class Settings:
     lock_lifetime: int = 20
     # Conversations whose latest event is older than this many days are purged (bot/privacy/).
     retention_days: int = 30
+    # Answers people can act on (issue 8). Where links in the bot's answers point (the web server as
+    # people reach it); empty means http://localhost:<web_port>.
+    public_web_url: str = ""
+    # The one-time notice's (一次告知单) header, and how long a notice link that shows a signed-in
+    # citizen's own reusable materials stays valid (the plain link never expires and has no personal data).
+    notice_header: str = "湖南省政务服务 · 一件事一次办"
+    notice_personal_hours: int = 72
+    # Characters in one SMS segment (70 for a Chinese single SMS); each segment stands alone.
+    sms_segment_chars: int = 70
+    # Signs and encrypts what links carry (personal notice links, callback forms). Development default.
+    link_secret: str = "dev-link-secret-change-me-in-production"
+    # Encrypts callback phone numbers at rest and pseudonymises conversation ids in feedback.
+    data_secret: str = "dev-data-secret-change-me-in-production"
+    # When staff answer 转人工 (bot/callback/hours.py): "always", "none", or days and times such as
+    # "mon-fri 09:00-12:00 13:30-17:30; sat 09:00-12:00", in office_timezone. Outside them a person is
+    # offered a callback request instead.
+    office_hours: str = "mon-fri 09:00-12:00 13:30-17:30"
+    office_timezone: str = "Asia/Shanghai"
+    # Seconds between the registry service's checks for edited YAML (0: only at start).
+    registry_reload_seconds: float = 5.0
+    # The headless browser that prints the notice's PDF (Debian's chromium, as the browser tests use).
+    chromium_path: str = "/usr/bin/chromium"
 
     def _or_sqlite(self, url: str, file: str) -> str:
         return url or f"sqlite:///{self.var_dir / file}"
@@ -119,6 +141,11 @@ class Settings:
     @property
     def widget_rasa_url(self) -> str:
         return self.public_rasa_url or self.rasa_url
+
+    @property
+    def web_url(self) -> str:
+        """The web server as people reach it, for links in answers (notices, callback forms)."""
+        return (self.public_web_url or f"http://localhost:{self.web_port}").rstrip("/")
 
 
 def _coerce(value: str, kind: type) -> object:

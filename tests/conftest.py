@@ -91,7 +91,11 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator:
     model = latest_model()
     assert model is not None, "no trained model: run 'python -m bot train' (make test does)"
     tmp = tmp_path_factory.mktemp("stack")
-    settings = settings_on_free_ports(tmp / "var", registry_token=REGISTRY_TOKEN, **TELEGRAM_TEST_SETTINGS)
+    # Staff are always "in" here, so 转人工 reaches the queue whenever the suite runs; the after-hours
+    # callback has its own stack (tests/callback/).
+    settings = settings_on_free_ports(
+        tmp / "var", registry_token=REGISTRY_TOKEN, office_hours="always", **TELEGRAM_TEST_SETTINGS
+    )
     running = Stack(settings, model, tmp / "logs").start()
     try:
         yield running

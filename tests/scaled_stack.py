@@ -9,8 +9,11 @@ privacy tests share one running stack.
 from __future__ import annotations
 
 import concurrent.futures
+import shutil
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -57,13 +60,15 @@ class Scaled:
 
 
 @pytest.fixture(scope="session")
-def scaled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Scaled]:
+def scaled() -> Iterator[Scaled]:
     from bot.nlu.cli import latest_model
     from bot.ops.stack import settings_on_free_ports
 
     model = latest_model()
     assert model is not None, "no trained model: run 'python -m bot train' (make test does)"
-    tmp = tmp_path_factory.mktemp("scaled")
+    # Not under pytest's temporary directory: PostgreSQL (as ``postgres``) and nginx's workers (as
+    # ``nobody``) must reach their directories, and each new pytest session makes pytest's private.
+    tmp = Path(tempfile.mkdtemp(prefix="onceonly-scaled-"))
     infrastructure = Infrastructure(tmp / "infra")
     settings = infrastructure.start(settings_on_free_ports(tmp / "var", registry_token=REGISTRY_TOKEN))
     stack = ScaledStack(settings, model, tmp / "logs")
@@ -77,6 +82,7 @@ def scaled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Scaled]:
     finally:
         stack.stop()
         infrastructure.stop()
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def run_conversations(

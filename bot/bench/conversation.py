@@ -24,9 +24,11 @@ from typing import Any
 import requests
 import yaml
 
+from bot.bench.footprint import CpuMeter
 from bot.bench.load import Call, LoadResult, run_load
 from bot.bench.servers import API_TOKEN, REGISTRY_TOKEN
 from bot.nlu.intents import intent_of
+from bot.ops.procs import Service
 from bot.registry.files import load_registry
 from bot.render import CHECKLIST_CARD, checklist_card
 from bot.settings import ROOT
@@ -52,6 +54,8 @@ class Bot:
     name: str
     url: str
     probes: list[Probe]
+    # The servers a request of this bot passes through, whose CPU time is measured.
+    services: list[Service] = field(default_factory=list)
     excluded: list[dict[str, str]] = field(default_factory=list)
 
     def nlu_call(self, probe: Probe) -> Call:
@@ -101,12 +105,20 @@ def _cards(payload: Any) -> list[dict[str, Any]]:
     ]
 
 
-def _card_check(scenario: str, expected: dict[str, Any]) -> Callable[[Any], str | None]:
+def _plain(data: Any) -> Any:
+    return json.loads(json.dumps(data, ensure_ascii=False))
+
+
+def _card_check(scenario: str, checklist: dict[str, Any]) -> Callable[[Any], str | None]:
+    """The reply must hold one card, the one the registry's checklist renders to (with whatever
+    one-time notice link the bot issued for it: each turn gets its own)."""
+
     def check(payload: Any) -> str | None:
         cards = _cards(payload)
         if not cards:
             texts = " ".join(m.get("text", "") for m in payload if isinstance(m, dict))[:80]
             return f"no checklist for {scenario}: {texts}"
+        expected = _plain(checklist_card(checklist, cards[0].get("notice")))
         return None if cards == [expected] else f"checklist for {scenario} is not the registry's"
 
     return check
@@ -114,7 +126,7 @@ def _card_check(scenario: str, expected: dict[str, Any]) -> Callable[[Any], str 
 
 def our_probes(registry_url: str) -> list[Probe]:
     """Held-out phrases of every matter answered in one turn (it has requirements and no
-    situation questions), each with the card the registry's checklist renders to."""
+    situation questions), each with the registry's own checklist for it."""
     registry = load_registry(ROOT / "data" / "registry")
     one_turn = {s.id for s in registry.scenarios.values() if s.requirements and not s.questions}
     session = requests.Session()
@@ -127,7 +139,7 @@ def our_probes(registry_url: str) -> list[Probe]:
             timeout=30,
         )
         response.raise_for_status()
-        expected[scenario] = json.loads(json.dumps(checklist_card(response.json()), ensure_ascii=False))
+        expected[scenario] = response.json()
     probes = []
     for line in HELDOUT.read_text(encoding="utf-8").splitlines():
         record = json.loads(line) if line.strip() else {}
@@ -170,15 +182,31 @@ def _merge(label: str, parts: list[LoadResult]) -> LoadResult:
     for part in parts:
         for kind, n in part.errors.items():
             errors[kind] = errors.get(kind, 0) + n
+    requests = sum(p.requests for p in parts)
+    cpu = {
+        name: round(sum(p.cpu_ms_per_request.get(name, 0.0) * p.requests for p in parts) / requests, 2)
+        for name in parts[0].cpu_ms_per_request
+    }
     return LoadResult(
         label,
         parts[0].concurrency,
-        sum(p.requests for p in parts),
+        requests,
         sum(p.wall_s for p in parts),
         [x for p in parts for x in p.latencies_ms],
         errors,
         [e for p in parts for e in p.error_examples][:3],
+        cpu,
     )
+
+
+def timed(bot: Bot, kind: str, n: int, concurrency: int, tag: str, warmup: int) -> LoadResult:
+    """One timed run of ``bot``, after an untimed warm-up, with its servers' CPU time per request."""
+    if warmup:
+        run_load("warm-up", bot.calls(kind, warmup, tag + "w"), concurrency, quiet=True)
+    meter = CpuMeter(bot.services).start()
+    result = run_load(f"{kind} {bot.name}", bot.calls(kind, n, tag), concurrency)
+    result.cpu_ms_per_request = meter.per_request(n)
+    return result
 
 
 def compare(
@@ -191,9 +219,7 @@ def compare(
         halves: dict[str, list[LoadResult]] = {ours.name: [], stock.name: []}
         for half, bot in enumerate((ours, stock, stock, ours)):
             tag = f"{kind}{concurrency}h{half}"
-            calls = bot.calls(kind, n // 2, tag)
-            warm = bot.calls(kind, warmup, tag + "w") if half < 2 else []
-            halves[bot.name].append(run_load(f"{kind} {bot.name}", calls, concurrency, warmup=warm))
+            halves[bot.name].append(timed(bot, kind, n // 2, concurrency, tag, warmup if half < 2 else 0))
         for name, parts in halves.items():
             results[name][concurrency] = _merge(f"{kind} {name}", parts)
     return results

@@ -45,6 +45,8 @@ class LoadResult:
     latencies_ms: list[float]
     errors: dict[str, int] = field(default_factory=dict)
     error_examples: list[str] = field(default_factory=list)
+    # CPU milliseconds each server spent per request (bot.bench.footprint.CpuMeter), when measured.
+    cpu_ms_per_request: dict[str, float] = field(default_factory=dict)
 
     @property
     def error_count(self) -> int:
@@ -62,6 +64,7 @@ class LoadResult:
             "errors": self.error_count,
             "errors_by_kind": dict(self.errors),
             "error_examples": self.error_examples,
+            "cpu_ms_per_request": self.cpu_ms_per_request,
         }
 
     def to_json(self) -> dict[str, Any]:

@@ -4,8 +4,8 @@ py-spy (a sampling profiler that attaches to a running process) records collapse
 stacks of the Rasa server, the action server and the registry at once, during a
 separate, untimed run (sampling slows the servers a little, so it never overlaps a
 timed one). Each sample is put under the most specific part of the system its stack
-names (DIET, Jieba, a policy, the tracker store, the registry client…), and the
-samples become CPU milliseconds per turn per part.
+names (DIET, Jieba, a policy, the tracker store, the registry client…); each part's
+share of the samples then divides the CPU time per turn measured without sampling.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from typing import Any
 
 from bot.ops.procs import Service
 
-RATE_HZ = 250
+RATE_HZ = 100
 # (part, substrings of a frame's file path), most specific first: a sample belongs to the first
 # part that any frame of its stack names (DIET inside the processor inside Sanic is DIET's).
 PARTS: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -130,18 +130,27 @@ def sampling(services: list[Service], out_dir: Path) -> Iterator[dict[str, Path]
                 proc.kill()
 
 
-def breakdown(outputs: dict[str, Path], turns: int) -> dict[str, Any]:
-    """CPU milliseconds per turn, per service and part, from the sampled stacks."""
+def breakdown(outputs: dict[str, Path], turns: int, cpu_ms: dict[str, float]) -> dict[str, Any]:
+    """Each part's share of a server's busy samples, and that share of the server's CPU time per
+    turn as measured without the profiler (``cpu_ms``: /proc, the timed run at concurrency 1).
+
+    Sampling pauses the process and inflates what it measures; its proportions hold, so the
+    milliseconds are the measured CPU time divided in those proportions.
+    """
     services: dict[str, Any] = {}
     for name, raw in outputs.items():
         if not raw.exists():
             services[name] = {"error": f"py-spy wrote no output (see {raw.with_suffix('.py-spy.log')})"}
             continue
         parts = summarise(raw)
-        per_turn = {p: round(n / RATE_HZ * 1000 / turns, 2) for p, n in parts.most_common() if p != WAITING}
+        busy = sum(n for p, n in parts.items() if p != WAITING) or 1
+        share = {p: round(n / busy, 4) for p, n in parts.most_common() if p != WAITING}
+        measured = cpu_ms.get(name, 0.0)
         services[name] = {
             "samples": sum(parts.values()),
-            "cpu_ms_per_turn": per_turn,
-            "waiting_ms_per_turn": round(parts[WAITING] / RATE_HZ * 1000 / turns, 2),
+            "busy_samples": busy,
+            "share": share,
+            "measured_cpu_ms_per_turn": measured,
+            "cpu_ms_per_turn": {p: round(f * measured, 2) for p, f in share.items()},
         }
     return {"rate_hz": RATE_HZ, "turns": turns, "services": services}

@@ -25,7 +25,8 @@ from bot.privacy.redact import redact
 
 logger = logging.getLogger(__name__)
 
-SENDER_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:@-]{0,127}$")
+# What the tracker store can key a conversation by: 1-255 characters, none of them control characters.
+SENDER_ID = re.compile(r"^[^\x00-\x1f\x7f]{1,255}\Z")
 MAX_MESSAGE_CHARS = 5000
 MAX_BODY_BYTES = 64 * 1024
 
@@ -46,7 +47,7 @@ def parse_body(request: Request) -> tuple[str, str, dict[str, Any] | None]:
         raise BadMessage("body must be a JSON object")
     sender, text, metadata = body.get("sender"), body.get("message"), body.get("metadata")
     if not isinstance(sender, str) or not SENDER_ID.match(sender):
-        raise BadMessage("sender must be 1-128 letters, digits or _.:@- (starting with a letter or digit)")
+        raise BadMessage("sender must be a string of 1-255 characters without control characters")
     if not isinstance(text, str) or not text.strip() or len(text) > MAX_MESSAGE_CHARS:
         raise BadMessage(f"message must be a non-blank string of at most {MAX_MESSAGE_CHARS} characters")
     if "\x00" in text:

@@ -14,6 +14,12 @@ string). Two listeners:
   ``/socket.io/`` is sticky by client address (``ip_hash``): Engine.IO's long-polling
   handshake must keep talking to the replica that issued its session id, and the
   WebSocket upgrade is passed through.
+  WeChat and WeCom keep their retry de-duplication and pending answers in the memory
+  of the replica that got the message (bot/channels/turns.py): WeChat's posts go by
+  the ``openid`` WeChat puts in the query string, so a person's messages and their
+  retries meet on one replica; WeCom's carry no sender outside the ciphertext, so
+  they go to the first replica while it is up (the others are its backups), which
+  also keeps one access token per app.
 - ``action_port``: the action servers, round-robin, with the same failover (actions
   only read: running one again is harmless).
 """
@@ -46,8 +52,8 @@ def nginx_binary() -> str:
     return found
 
 
-def _servers(ports: list[int]) -> str:
-    return "\n".join(f"    server 127.0.0.1:{p} max_fails=0;" for p in ports)
+def _servers(ports: list[int], flags: str = "") -> str:
+    return "\n".join(f"    server 127.0.0.1:{p} max_fails=0{flags};" for p in ports)
 
 
 def render_conf(
@@ -83,6 +89,14 @@ http {{
     ip_hash;
 {_servers(rasa_ports)}
   }}
+  upstream rasa_by_openid {{
+    hash $arg_openid consistent;
+{_servers(rasa_ports)}
+  }}
+  upstream rasa_primary {{
+{_servers(rasa_ports[:1])}
+{_servers(rasa_ports[1:], " backup")}
+  }}
   upstream actions {{
 {_servers(action_ports)}
     keepalive 32;
@@ -99,6 +113,12 @@ http {{
       proxy_set_header Host $host;
       proxy_read_timeout 3600s;
       proxy_buffering off;
+    }}
+    location /webhooks/wechat/ {{
+      proxy_pass http://rasa_by_openid;{rasa_proxy}
+    }}
+    location /webhooks/wecom/ {{
+      proxy_pass http://rasa_primary;{rasa_proxy}
     }}
     location / {{
       proxy_pass http://rasa;{rasa_proxy}

@@ -17,11 +17,20 @@ from pathlib import Path
 
 import requests
 
+_HANDED_OUT: set[int] = set()
+
 
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A loopback port nothing listens on, never one this process handed out before: a server
+    binds its port only when it starts, so two stacks of one test session (the embedded and the
+    scaled one) could otherwise be given the same port."""
+    while True:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        if port not in _HANDED_OUT:
+            _HANDED_OUT.add(port)
+            return port
 
 
 def searchable_by_others(directory: Path) -> None:

@@ -1,7 +1,6 @@
-"""Rasa's own SQL tracker store and SQL event broker, configured for a database that restarts.
+"""Rasa's own SQL tracker store, SQL event broker and Redis lock store, each with one fix.
 
-Both are Rasa's classes with one change each, named in the rendered endpoints.yml
-(bot/ops/stack.py):
+All three are Rasa's classes, named in the rendered endpoints.yml (bot/ops/stack.py):
 
 - connections are checked before use (``pool_pre_ping``): after PostgreSQL restarts,
   Rasa's engines would otherwise hand out dead pooled connections, the first save
@@ -9,26 +8,52 @@ Both are Rasa's classes with one change each, named in the rendered endpoints.ym
   an empty in-memory tracker, losing the conversation's state;
 - the tracker store honours an erase request (bot/privacy/erase.py): the turn that
   carries one deletes the conversation, and the citizen's other conversations, from
-  the tracker store and the event broker instead of being saved.
+  the tracker store and the event broker instead of being saved;
+- on SQLite, the embedded default, connections are kept and run in WAL mode
+  (bot/sqlite.py): Rasa commits every event, and with SQLite's defaults waiting for
+  the disk was most of a turn (docs/benchmarks.md); and a turn's events reach the
+  event broker in one transaction, not one each (the same rows in the same order);
+- the lock store changes a conversation's lock atomically. Rasa's ``RedisLockStore``
+  reads the lock, changes it in Python and writes it back: two replicas that take a
+  ticket for one conversation at the same moment both get the same number, both run
+  the turn at once, and one turn's events are lost from the tracker store (seen in
+  tests/scale/test_scaled.py). Here each change is a Redis transaction (WATCH/MULTI),
+  retried when another replica changed the lock in between. And a turn waiting for the
+  lock keeps its own ticket alive while it waits: in Rasa's, a waiting ticket expires
+  like a held one, and when the holder died (a replica killed mid-turn) and both
+  tickets run out between two polls, the waiter waits forever.
 """
 
 from __future__ import annotations
 
+import asyncio
+import json
 import logging
+import time
+from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy as sa
 from rasa.core.brokers.sql import SQLEventBroker
+from rasa.core.lock import Ticket, TicketLock
+from rasa.core.lock_store import LOCK_LIFETIME, LockError, RedisLockStore
 from rasa.core.tracker_store import SQLTrackerStore, create_engine_kwargs
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from bot.ops import rasa_speedups
 from bot.privacy.erase import conversations_of_citizen, delete_conversations, erase_request
 from bot.settings import load_settings
+from bot.sqlite import is_sqlite_file, sqlite_engine
 
 logger = logging.getLogger(__name__)
+# Every Rasa server of ours imports this module at start (endpoints.yml names its classes).
+rasa_speedups.install()
 
 
 def _checked_engine(url: Any) -> sa.engine.Engine:
+    # SQLite (the embedded default): connections kept, WAL, commits that do not wait for the disk.
+    if is_sqlite_file(url):
+        return sqlite_engine(url, pool_pre_ping=True)
     return sa.create_engine(url, pool_pre_ping=True, **create_engine_kwargs(url))
 
 
@@ -46,6 +71,17 @@ class EventBroker(SQLEventBroker):
     def table(self) -> sa.Table:
         return self.SQLBrokerEvent.__table__
 
+    def publish_all(self, events: list[dict[str, Any]]) -> None:
+        """The rows ``publish`` writes one event at a time, in the same order, in one transaction:
+        one commit a turn instead of one an event (about twenty; docs/benchmarks.md)."""
+        if not events:
+            return
+        with self.session_scope() as session:
+            session.add_all(
+                [self.SQLBrokerEvent(sender_id=e.get("sender_id"), data=json.dumps(e)) for e in events]
+            )
+            session.commit()
+
 
 class TrackerStore(SQLTrackerStore):
     """Rasa's SQL tracker store whose connections survive a restart, and which erases on request."""
@@ -61,6 +97,13 @@ class TrackerStore(SQLTrackerStore):
     @property
     def table(self) -> sa.Table:
         return self.SQLEvent.__table__
+
+    async def _stream_new_events(self, event_broker: Any, new_events: list[Any], sender_id: str) -> None:
+        """A turn's new events to our SQL event broker in one transaction (Rasa's bodies, Rasa's order)."""
+        if not isinstance(event_broker, EventBroker):
+            await super()._stream_new_events(event_broker, new_events, sender_id)
+            return
+        event_broker.publish_all([{"sender_id": sender_id, **event.as_dict()} for event in new_events])
 
     async def save(self, tracker: DialogueStateTracker) -> None:
         request = erase_request(tracker.events)
@@ -83,6 +126,99 @@ class TrackerStore(SQLTrackerStore):
         deleted = delete_conversations(targets, senders)
         logger.info("erased %d conversation(s) on request (%d rows)", len(senders), deleted)
         return deleted
+
+
+class LockStore(RedisLockStore):
+    """Rasa's Redis lock store whose read-change-write of a lock is one Redis transaction."""
+
+    def __init__(self, endpoint_config: Any) -> None:
+        super().__init__(host=endpoint_config.url, **endpoint_config.kwargs)
+
+    def _atomically(
+        self, conversation_id: str, change: Callable[[TicketLock | None], tuple[Any, TicketLock | None]]
+    ) -> Any:
+        """Apply ``change`` (lock → result, lock to keep or None to delete) as one transaction."""
+        import redis
+
+        key = self.key_prefix + conversation_id
+        with self.red.pipeline() as pipe:
+            while True:
+                try:
+                    pipe.watch(key)
+                    raw = pipe.get(key)
+                    lock = TicketLock.from_dict(json.loads(raw)) if raw else None
+                    result, kept = change(lock)
+                    pipe.multi()
+                    if kept is None:
+                        pipe.delete(key)
+                    else:
+                        pipe.set(key, kept.dumps())
+                    pipe.execute()
+                    return result
+                except redis.WatchError:
+                    continue  # another replica changed the lock first: read it again
+
+    def issue_ticket(self, conversation_id: str, lock_lifetime: float = LOCK_LIFETIME) -> int:
+        def take(lock: TicketLock | None) -> tuple[int, TicketLock]:
+            lock = lock or self.create_lock(conversation_id)
+            return lock.issue_ticket(lock_lifetime), lock
+
+        return self._atomically(conversation_id, take)
+
+    async def _acquire_lock(
+        self, conversation_id: str, ticket: int, wait_time_in_seconds: float
+    ) -> TicketLock:
+        """Wait for our turn, renewing our ticket at every poll so that only a holder that stopped
+        (died) runs out of time, never the turns waiting behind it."""
+
+        def renew(lock: TicketLock | None) -> tuple[TicketLock | None, TicketLock | None]:
+            if lock is None:
+                return None, None
+            lock.remove_expired_tickets()
+            expires = time.time() + LOCK_LIFETIME
+            mine = next((t for t in lock.tickets if t.number == ticket), None)
+            if mine is None:  # ran out before its first poll: back in line by its number
+                lock.tickets = type(lock.tickets)(
+                    sorted([*lock.tickets, Ticket(ticket, expires)], key=lambda t: t.number)
+                )
+            elif lock.tickets[0].number != ticket:
+                mine.expires = expires
+            return lock, lock
+
+        while True:
+            lock = self._atomically(conversation_id, renew)
+            if lock is None:
+                raise LockError(f"Could not acquire lock for conversation_id '{conversation_id}'.")
+            if not lock.is_locked(ticket):
+                return lock
+            await asyncio.sleep(wait_time_in_seconds)
+
+    def update_lock(self, conversation_id: str) -> None:
+        def expire(lock: TicketLock | None) -> tuple[None, TicketLock | None]:
+            if lock is not None:
+                lock.remove_expired_tickets()
+            return None, lock
+
+        self._atomically(conversation_id, expire)
+
+    def finish_serving(self, conversation_id: str, ticket_number: int) -> None:
+        def finish(lock: TicketLock | None) -> tuple[None, TicketLock | None]:
+            if lock is not None:
+                lock.remove_ticket_for(ticket_number)
+            return None, lock
+
+        self._atomically(conversation_id, finish)
+
+    def cleanup(self, conversation_id: str, ticket_number: int) -> None:
+        """Give the ticket back; delete the lock only if nobody took a ticket meanwhile."""
+
+        def release(lock: TicketLock | None) -> tuple[None, TicketLock | None]:
+            if lock is None:
+                return None, None
+            lock.remove_ticket_for(ticket_number)
+            return None, lock if lock.is_someone_waiting() else None
+
+        self._atomically(conversation_id, release)
 
 
 def create_tables(tracker_db_url: str, broker_db_url: str) -> None:

@@ -40,9 +40,11 @@ def settings_env(settings: Settings) -> dict[str, str]:
     return {f"ONCEONLY_{f.name.upper()}": str(getattr(settings, f.name)) for f in fields(Settings)}
 
 
-# Rasa's SQL tracker store and event broker, made to survive a database restart (bot/ops/rasa_stores.py).
+# Rasa's SQL tracker store and event broker, made to survive a database restart, and its Redis lock
+# store (bot/ops/rasa_stores.py).
 TRACKER_STORE_TYPE = "bot.ops.rasa_stores.TrackerStore"
 EVENT_BROKER_TYPE = "bot.ops.rasa_stores.EventBroker"
+LOCK_STORE_TYPE = "bot.ops.rasa_stores.LockStore"  # Rasa's Redis lock store, changing locks atomically
 
 
 def event_broker_endpoint(db_url: str, kind: str = EVENT_BROKER_TYPE) -> dict[str, object]:
@@ -69,7 +71,7 @@ def lock_store_endpoint(redis_url: str) -> dict[str, object] | None:
     from urllib.parse import urlsplit
 
     url = urlsplit(redis_url)
-    section: dict[str, object] = {"type": "redis", "url": url.hostname, "port": url.port or 6379}
+    section: dict[str, object] = {"type": LOCK_STORE_TYPE, "url": url.hostname, "port": url.port or 6379}
     section["db"] = int(url.path.strip("/") or 0)
     if url.password:
         section["password"] = url.password

@@ -16,9 +16,10 @@ import uuid
 from typing import Any
 
 from fastapi import APIRouter, Request
-from pydantic import BaseModel, constr, root_validator
+from pydantic import constr, root_validator
 
 from bot.identity import CITIZEN_ID_PATTERN
+from bot.jsonapi import JsonObject
 from bot.privacy.erase import ERASE_SLOT
 from bot.web.console import Console
 from bot.web.console_api import CONVERSATION_ID
@@ -27,12 +28,9 @@ from bot.web.staff_auth import StaffAuth
 log = logging.getLogger(__name__)
 
 
-class EraseIn(BaseModel):
+class EraseIn(JsonObject):
     conversation_id: constr(strict=True, regex=CONVERSATION_ID) | None = None  # type: ignore[valid-type]
     citizen_id: constr(strict=True, regex=CITIZEN_ID_PATTERN) | None = None  # type: ignore[valid-type]
-
-    class Config:
-        extra = "forbid"
 
     @root_validator(skip_on_failure=True)
     def _something(cls, values: dict[str, Any]) -> dict[str, Any]:

@@ -33,6 +33,13 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     p.add_argument("--citizen", help="use this citizen's file from the local store")
     p.add_argument("--json", action="store_true")
     sub.add_parser("serve", help="run the HTTP service")
+    p = sub.add_parser(
+        "versions", help="registry versions, or what changed between two (bot/registry/versions.py)"
+    )
+    p.add_argument("--diff", nargs=2, type=int, metavar=("A", "B"), help="what changed from version A to B")
+    p.add_argument("--scenario", help="with --diff: only this scenario and the materials it uses")
+    p = sub.add_parser("record", help="load data/registry into the store now, as a version with a note")
+    p.add_argument("--note", help="why the registry changed (kept with the version)")
     parser.set_defaults(run=run)
 
 
@@ -74,6 +81,8 @@ def run(args: argparse.Namespace) -> int:
 
             serve(settings)
             return 0
+        if args.action in ("versions", "record"):
+            return _versions(args, registry, settings)
     except RegistryError as exc:
         print(f"registry data error: {exc}", file=sys.stderr)
         return 1
@@ -105,4 +114,21 @@ def _checklist(args: argparse.Namespace, registry, settings) -> int:  # type: ig
     for q in result["unanswered"]:
         options = " / ".join(f"{o['id']}={o['label']}" for o in q["options"])
         print(f"\n尚未回答的情形 {q['id']}: {q['text']}  ({options})")
+    return 0
+
+
+def _versions(args, registry, settings) -> int:  # type: ignore[no-untyped-def]
+    """List versions or diff two, from the store the service uses; ``record`` syncs the files first."""
+    from bot.registry.versions import Versions
+
+    store = Store.open(settings.db_url)
+    if args.action == "record":
+        store.sync(registry, with_demo=settings.load_demo_citizens, note=args.note)
+    versions = Versions(store.engine)
+    if args.action == "versions" and args.diff:
+        print(json.dumps(versions.diff(*args.diff, args.scenario), ensure_ascii=False, indent=2))
+        return 0
+    for v in versions.all(20 if args.action == "versions" else 1):
+        note = f"（{v['note']}）" if v["note"] else ""
+        print(f"v{v['number']}  {v['created_at']}  {v['summary']}{note}")
     return 0

@@ -82,10 +82,10 @@ class RegistryClient:
     def health(self) -> dict[str, Any]:
         return self._request("GET", "/health")
 
-    def _get_or_none(self, path: str) -> dict[str, Any] | None:
+    def _get_or_none(self, path: str, auth: bool = False) -> dict[str, Any] | None:
         """GET one record; None when the registry has no such id."""
         try:
-            return self._request("GET", path)
+            return self._request("GET", path, auth=auth)
         except RegistryRejected as exc:
             if exc.status == 404:
                 return None
@@ -104,11 +104,18 @@ class RegistryClient:
         return self._request("GET", "/materials", params={"q": q[:64], "limit": limit})["materials"]
 
     def checklist(
-        self, scenario_id: str, answers: dict[str, str] | None = None, citizen_id: str | None = None
+        self,
+        scenario_id: str,
+        answers: dict[str, str] | None = None,
+        citizen_id: str | None = None,
+        version: int | None = None,
     ) -> dict[str, Any]:
+        """The checklist now, or (``version``) as an earlier registry version gave it."""
         body: dict[str, Any] = {"scenario": scenario_id, "answers": answers or {}}
         if citizen_id:
             body["citizen_id"] = citizen_id
+        if version is not None:
+            body["version"] = version
         return self._request("POST", "/checklist", auth=bool(citizen_id), json=body)
 
     def citizen_file(self, citizen_id: str) -> list[dict[str, Any]]:
@@ -123,6 +130,38 @@ class RegistryClient:
 
     def stats(self) -> dict[str, Any]:
         return self._request("GET", "/stats")
+
+    # -- versions, notices, feedback (bot/registry/versions_api.py, notices.py, bot/feedback/api.py) --
+
+    def versions(self, limit: int = 200) -> dict[str, Any]:
+        return self._request("GET", "/versions", params={"limit": limit})
+
+    def version_diff(self, a: int, b: int, scenario: str | None = None) -> dict[str, Any]:
+        return self._request("GET", f"/versions/{int(a)}/diff/{int(b)}", params={"scenario": scenario})
+
+    def issue_notice(self, scenario_id: str, answers: dict[str, str] | None = None) -> dict[str, Any]:
+        """The stable code of the notice for these answers at the current version."""
+        return self._request(
+            "POST", "/notices", auth=True, json={"scenario": scenario_id, "answers": answers or {}}
+        )
+
+    def notice(self, code: str) -> dict[str, Any] | None:
+        return self._get_or_none(f"/notices/{quote(code, safe='')}", auth=True)
+
+    def put_feedback(self, **fields: Any) -> dict[str, Any]:
+        """Record (or update) the rating of one answer: see bot/feedback/api.py for the fields."""
+        return self._request(
+            "PUT", "/feedback", auth=True, json={k: v for k, v in fields.items() if v is not None}
+        )
+
+    def feedback(self, days: float | None = None, limit: int = 200) -> list[dict[str, Any]]:
+        return self._request("GET", "/feedback", auth=True, params={"days": days, "limit": limit})["feedback"]
+
+    def feedback_summary(self, days: float | None = None) -> dict[str, Any]:
+        return self._request("GET", "/feedback/summary", auth=True, params={"days": days})
+
+    def feedback_of(self, conversation_id: str) -> dict[str, Any]:
+        return self._request("GET", f"/feedback/conversations/{quote(conversation_id, safe='')}", auth=True)
 
     async def call(self, method: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Run one of the methods above off the event loop."""

@@ -8,6 +8,7 @@ server (which has verified the citizen) and staff tools hold it.
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import logging
 from collections.abc import AsyncIterator
@@ -17,41 +18,35 @@ from typing import Any
 
 from fastapi import Depends, FastAPI, Header, Path, Query
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, constr, validator
+from pydantic import conint, constr
 
-from bot.jsonapi import ApiError, install_error_handlers, serve_app
+from bot.feedback.api import feedback_router
+from bot.jsonapi import ApiError, JsonObject, install_error_handlers, serve_app
+from bot.registry.api_models import ScenarioAnswers
 from bot.registry.checklist import AnswerError, compute_checklist
 from bot.registry.files import load_registry
 from bot.registry.model import FileEntry, to_dict
+from bot.registry.notices import notices_router
+from bot.registry.reload import Reloader
 from bot.registry.stats import registry_stats
 from bot.registry.store import Store
+from bot.registry.versions import Versions
+from bot.registry.versions_api import versions_router
 from bot.settings import Settings, load_settings
 
 log = logging.getLogger(__name__)
 
 CITIZEN_ID = r"^[A-Za-z0-9][A-Za-z0-9_.:@-]{0,127}$"
 MATERIAL_ID = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$"
-ShortText = constr(strict=True, min_length=1, max_length=128)
 
 
-class ChecklistRequest(BaseModel):
-    scenario: ShortText  # type: ignore[valid-type]
-    answers: dict[ShortText, ShortText] = {}  # type: ignore[valid-type]
+class ChecklistRequest(ScenarioAnswers):
     citizen_id: constr(strict=True, regex=CITIZEN_ID) | None = None  # type: ignore[valid-type]
-
-    class Config:
-        extra = "forbid"
-
-    @validator("answers", pre=True)
-    def _answers_object(cls, value: Any) -> Any:
-        if not isinstance(value, dict):
-            raise ValueError("answers must be a JSON object of question id → option id")
-        if len(value) > 64:
-            raise ValueError("too many answers (at most 64)")
-        return value
+    # A registry version: the checklist as that version said it (anonymous only; bot/registry/versions.py).
+    version: conint(strict=True, ge=1, le=1_000_000_000) | None = None  # type: ignore[valid-type]
 
 
-class FileEntryIn(BaseModel):
+class FileEntryIn(JsonObject):
     material: constr(strict=True, regex=MATERIAL_ID)  # type: ignore[valid-type]
     submitted_at: date | None = None
     valid_until: date | None = None
@@ -87,7 +82,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             "loaded" if changed else "unchanged",
             len(registry.scenarios),
         )
+        reloader = Reloader(settings.registry_dir, store, registry.digest, settings.load_demo_citizens)
+        # The store holds it all now; kept here, every record would stay in memory while the
+        # service runs (half a gigabyte at 4,000 scenarios; docs/benchmarks.md).
+        del registry
+        watching = (
+            asyncio.create_task(reloader.run(settings.registry_reload_seconds))
+            if settings.registry_reload_seconds > 0
+            else None
+        )
         yield
+        if watching is not None:
+            watching.cancel()
         store.engine.dispose()
 
     app = FastAPI(
@@ -100,6 +106,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     def store() -> Store:
         return state["store"]
+
+    def version_of_answer() -> dict[str, Any] | None:
+        """Which registry version an answer is read from (cited with it, bot/render.py)."""
+        current = Versions(store().engine).current()
+        return {"number": current["number"], "date": current["date"]} if current else None
 
     def service_token(authorization: str | None = Header(None)) -> None:
         expected = f"Bearer {settings.registry_token}"
@@ -121,7 +132,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         scenario = store().scenario(scenario_id)
         if scenario is None:
             raise ApiError(404, "unknown_scenario", f"没有这个事项: {scenario_id}")
-        return plain_json(to_dict(scenario))
+        return plain_json(to_dict(scenario) | {"registry_version": version_of_answer()})
 
     @app.get("/materials")
     def list_materials(
@@ -134,12 +145,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         found = store().materials([material_id]).get(material_id)
         if found is None:
             raise ApiError(404, "unknown_material", f"没有这项材料: {material_id}")
-        return to_dict(found) | {"used_by": store().scenarios_using(material_id)}
+        return to_dict(found) | {
+            "used_by": store().scenarios_using(material_id),
+            "registry_version": version_of_answer(),
+        }
 
     @app.post("/checklist", response_model=dict[str, Any])
     def checklist(body: ChecklistRequest, authorization: str | None = Header(None)) -> JSONResponse:
         if body.citizen_id is not None:
             service_token(authorization)
+        if body.version is not None:
+            return plain_json(checklist_at_version(body))
         scenario = store().scenario(body.scenario)
         if scenario is None:
             raise ApiError(404, "unknown_scenario", f"没有这个事项: {body.scenario}")
@@ -150,7 +166,30 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         except AnswerError as exc:
             raise ApiError(422, "unknown_answer", str(exc)) from exc
         result["citizen"] = {"id": body.citizen_id, "file_used": True} if body.citizen_id else None
+        result["registry_version"] = version_of_answer()
         return plain_json(result)
+
+    def checklist_at_version(body: ChecklistRequest) -> dict[str, Any]:
+        """The anonymous checklist as registry version ``body.version`` gave it (old notice links)."""
+        if body.citizen_id is not None:
+            raise ApiError(
+                422, "invalid_request", "历史版本的清单不读个人材料库（不能同时给 citizen_id 和 version）"
+            )
+        versions = Versions(store().engine)
+        found = versions.get(body.version)  # type: ignore[arg-type]
+        if found is None:
+            raise ApiError(404, "unknown_version", f"没有版本 {body.version}")
+        at = versions.scenario_at(found["number"], body.scenario)
+        if at is None:
+            raise ApiError(404, "unknown_scenario", f"版本 {body.version} 里没有这个事项: {body.scenario}")
+        try:
+            result = compute_checklist(*at, body.answers)
+        except AnswerError as exc:
+            raise ApiError(422, "unknown_answer", str(exc)) from exc
+        return result | {
+            "citizen": None,
+            "registry_version": {"number": found["number"], "date": found["date"]},
+        }
 
     citizen_path = Path(..., pattern=CITIZEN_ID)
 
@@ -197,6 +236,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     def stats() -> dict[str, Any]:
         return registry_stats(store().all_scenarios())
 
+    # Versions (public), notice codes and feedback (service token): bot/registry/versions_api.py,
+    # bot/registry/notices.py, bot/feedback/api.py.
+    app.include_router(versions_router(store))
+    app.include_router(notices_router(store), dependencies=[Depends(service_token)])
+    app.include_router(feedback_router(store, settings.data_secret), dependencies=[Depends(service_token)])
     return app
 
 

@@ -11,15 +11,16 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, replace
-from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.pool import QueuePool
 
 from bot.registry.files import Registry
 from bot.registry.model import FileEntry, Material, Scenario, to_dict
+from bot.registry.versions import metadata as versions_metadata
+from bot.registry.versions import record_version
+from bot.sqlite import sqlite_engine
 
 metadata = sa.MetaData()
 
@@ -99,23 +100,7 @@ def _dumps(record: Any) -> str:
 def make_engine(url: str) -> Engine:
     """One pooled engine per process; SQLite gets WAL so readers never wait for a writer."""
     if url.startswith("sqlite:///"):
-        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-        engine = sa.create_engine(
-            url,
-            future=True,
-            poolclass=QueuePool,
-            pool_size=8,
-            connect_args={"check_same_thread": False, "timeout": 30},
-        )
-
-        @sa.event.listens_for(engine, "connect")
-        def _pragmas(dbapi_conn: Any, _record: Any) -> None:
-            cursor = dbapi_conn.cursor()
-            cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA synchronous=NORMAL")
-            cursor.close()
-
-        return engine
+        return sqlite_engine(url, future=True, pool_size=8)
     return sa.create_engine(url, future=True, pool_size=8, max_overflow=8, pool_pre_ping=True)
 
 
@@ -129,6 +114,7 @@ class Store:
     def open(cls, url: str) -> Store:
         store = cls(make_engine(url))
         metadata.create_all(store.engine)
+        versions_metadata.create_all(store.engine)  # bot/registry/versions.py
         return store
 
     # -- loading the registry -------------------------------------------------
@@ -137,8 +123,10 @@ class Store:
         with self.engine.connect() as conn:
             return conn.execute(sa.select(meta.c.value).where(meta.c.key == "digest")).scalar()
 
-    def sync(self, registry: Registry, with_demo: bool = True) -> bool:
-        """Replace the registry tables when the files changed; citizens' files stay as they are."""
+    def sync(self, registry: Registry, with_demo: bool = True, note: str | None = None) -> bool:
+        """Replace the registry tables when the files changed; citizens' files stay as they are.
+
+        Files not seen before are recorded as a new registry version (bot/registry/versions.py)."""
         changed = False
         with self.engine.begin() as conn:
             if conn.dialect.name == "postgresql":
@@ -149,6 +137,7 @@ class Store:
                 changed = True
             if with_demo and registry.demo_citizens:
                 self._ensure_demo(conn, registry.demo_citizens)
+            record_version(conn, registry, note)
         return changed
 
     def _replace(self, conn: Connection, registry: Registry) -> None:

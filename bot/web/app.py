@@ -20,9 +20,13 @@ from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel, constr
 
+from bot.callback.hours import parse_hours
+from bot.callback.web import Callbacks, callback_router, console_callback_router
 from bot.identity import CITIZEN_ID_PATTERN
 from bot.jsonapi import ApiError, error_body, install_error_handlers, serve_app
+from bot.notice.web import Notices, console_notice_router, notice_router
 from bot.privacy.console import privacy_router
+from bot.report.web import report_router
 from bot.settings import Settings, load_settings
 from bot.web.console import Console
 from bot.web.console_api import console_router
@@ -43,8 +47,17 @@ PUBLIC = {
     "static/portal.js": "portal.js",
     "static/portal.css": "portal.css",
     "static/emblem.svg": "emblem.svg",
+    "static/notice.css": "notice.css",  # the one-time notice (bot/notice/)
+    "static/notice.js": "notice.js",
 }
-CONSOLE_ASSETS = {"console.js": "console.js", "console.css": "console.css"}
+CONSOLE_ASSETS = {
+    "console.js": "console.js",
+    "console.css": "console.css",
+    # issue 8: after-hours callbacks, the notice and its SMS, the maintainers' report
+    "console-callbacks.js": "console-callbacks.js",
+    "console-notice.js": "console-notice.js",
+    "report.js": "report.js",
+}
 # The console's only doors for someone not signed in: its login page (a 401) and the login itself.
 OPEN = {("GET", "/console"), ("POST", "/console/login"), ("POST", "/console/logout")}
 UNAUTHORIZED = "需要坐席登录（会话 Cookie，或 Authorization: Bearer 与 X-Staff-Name）"
@@ -185,6 +198,18 @@ def create_app(settings: Settings | None = None, console: Console | None = None)
 
     app.include_router(console_router(console, auth), prefix="/console/api")
     app.include_router(privacy_router(console, auth), prefix="/console/api")  # staff deletion on request
+    # Answers people can act on (bot/notice/): the one-time notice at /n/<code>, and for staff its SMS.
+    notices = Notices(settings, console.registry)
+    app.include_router(notice_router(notices, headers))
+    app.include_router(console_notice_router(notices), prefix="/console/api")
+    # After hours (bot/callback/): the public callback form, and the requests in the console.
+    callbacks = Callbacks(
+        settings, console, console.callbacks, parse_hours(settings.office_hours, settings.office_timezone)
+    )
+    app.include_router(callback_router(callbacks, headers))
+    app.include_router(console_callback_router(callbacks, auth), prefix="/console/api")
+    # The maintainers' report (bot/report/): /console/report and /console/api/report(.csv).
+    app.include_router(report_router(console.registry, settings.events_db_url, auth, html_page))
 
     return app
 

@@ -28,7 +28,7 @@ lookups = sa.Table(
 
 class AuditLog:
     def __init__(self, db_url: str) -> None:
-        self.engine = sa.create_engine(db_url, future=True)
+        self.engine = sa.create_engine(db_url, future=True, pool_pre_ping=True)  # survives a database restart
         _metadata.create_all(self.engine)
 
     def record(

@@ -21,6 +21,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
+from bot.callback.queue import queue_items
+from bot.callback.store import CallbackBook
 from bot.jsonapi import ApiError
 from bot.nlu.intents import identify
 from bot.nlu.options import infer_answers
@@ -54,6 +56,8 @@ class Console:
         self.registry = RegistryClient.from_settings(settings)
         self.handoffs = HandoffIndex(settings.events_db_url)
         self.audit = AuditLog(settings.console_store_url)
+        # After-hours callback requests (bot/callback/): they wait in the same queue.
+        self.callbacks = CallbackBook(settings.console_store_url, settings.data_secret)
         self._locks: dict[str, threading.Lock] = {}
         self._locks_guard = threading.Lock()
         self._names: dict[str, str] = {}
@@ -112,7 +116,8 @@ class Console:
         return found
 
     def queue(self) -> list[dict[str, Any]]:
-        """Web conversations waiting for a person or being served by one, longest waiting first."""
+        """Web conversations waiting for a person or being served by one, longest waiting first;
+        then the callback requests left outside office hours (``kind: callback``)."""
         waiting = []
         for handoff in self.handoffs.waiting():
             tracker = self._call(self.rasa.tracker, handoff.conversation_id)
@@ -121,7 +126,7 @@ class Console:
             item = self._summary(tracker)
             if item["can_reply"]:
                 waiting.append({"kind": "web_chat", **item})
-        return waiting
+        return waiting + queue_items(self.callbacks)
 
     def conversation(self, conversation_id: str, messages: int = 50) -> dict[str, Any]:
         tracker = self._handed_off_tracker(conversation_id)

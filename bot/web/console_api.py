@@ -11,10 +11,10 @@ import re
 from typing import Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request
-from pydantic import BaseModel, constr, validator
+from pydantic import constr, validator
 
 from bot.identity import CITIZEN_ID_PATTERN
-from bot.jsonapi import ApiError
+from bot.jsonapi import ApiError, JsonObject
 from bot.web.console import Console
 from bot.web.staff_auth import StaffAuth
 
@@ -26,9 +26,8 @@ ShortText = constr(strict=True, min_length=1, max_length=128)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
-class _Strict(BaseModel):
-    class Config:
-        extra = "forbid"
+class _Strict(JsonObject):
+    pass
 
 
 def _answers_bounded(value: dict[str, str]) -> dict[str, str]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.identity import citizen_from_metadata
-from bot.render import CHECKLIST_CARD, STAFF_REPLY
+from bot.render import CHECKLIST_CARD, STAFF_REPLY, answers_in_words
 
 # Channels whose conversations the console can reply into (Rasa's output channel by name).
 REPLYABLE_CHANNELS = frozenset({"socketio"})
@@ -59,17 +59,6 @@ def latest_user_metadata(events: list[dict[str, Any]]) -> dict[str, Any]:
             metadata = event.get("metadata")
             return metadata if isinstance(metadata, dict) else {}
     return {}
-
-
-def answers_in_words(scenario: dict[str, Any] | None, answers: dict[str, Any]) -> list[dict[str, str]]:
-    """``{"parents_ethnicity": "same"}`` → ``[{"question": "…同一民族？", "answer": "同一民族"}]``."""
-    questions = {q["id"]: q for q in (scenario or {}).get("questions") or []}
-    said = []
-    for qid, oid in (answers or {}).items():
-        question = questions.get(qid) or {}
-        option = next((o for o in question.get("options") or [] if o.get("id") == oid), {})
-        said.append({"question": question.get("text") or qid, "answer": option.get("label") or str(oid)})
-    return said
 
 
 def summary(

@@ -37,7 +37,7 @@ class HandoffIndex:
     """The latest handoff state of each conversation, followed incrementally from the broker table."""
 
     def __init__(self, db_url: str) -> None:
-        self.engine: Engine = sa.create_engine(db_url, future=True)
+        self.engine: Engine = sa.create_engine(db_url, future=True, pool_pre_ping=True)  # survives a restart
         self._events = sa.table("events", sa.column("id"), sa.column("sender_id"), sa.column("data"))
         self._cursor = 0
         self._latest: dict[str, Handoff] = {}

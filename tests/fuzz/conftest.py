@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import time
-from collections import Counter
 from collections.abc import Iterator
 from typing import Any
 
@@ -21,24 +20,15 @@ import pytest
 import sqlalchemy as sa
 from hypothesis import HealthCheck, settings
 
-from bot.settings import ROOT
+from tests.fuzz.cases import CASES, REPORT, STATUSES
 
 settings.register_profile(
     "ci", max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow], database=None
 )
 settings.register_profile(
-    "deep", max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow], database=None
+    "deep", max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow], database=None
 )
 settings.load_profile(__import__("os").environ.get("HYPOTHESIS_PROFILE", "ci"))
-
-CASES: Counter[str] = Counter()
-STATUSES: dict[str, Counter[int]] = {}
-REPORT = ROOT / "var" / "fuzz-cases.json"
-
-
-def count(entry_point: str, status: int) -> None:
-    CASES[entry_point] += 1
-    STATUSES.setdefault(entry_point, Counter())[status] += 1
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -7,7 +7,8 @@ import requests
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tests.fuzz.conftest import count, unchanged_if_refused
+from tests.fuzz.cases import count
+from tests.fuzz.conftest import unchanged_if_refused
 from tests.fuzz.test_rasa_webhook import JSON
 
 ROUTES = [

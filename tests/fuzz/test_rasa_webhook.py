@@ -6,10 +6,15 @@ import requests
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tests.fuzz.conftest import count, unchanged_if_refused
+from tests.fuzz.cases import count
+from tests.fuzz.conftest import unchanged_if_refused
 
 JSON = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=40),
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=40),
     lambda children: (
         st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=10), children, max_size=4)
     ),

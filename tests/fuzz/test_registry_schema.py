@@ -14,7 +14,8 @@ from hypothesis import settings
 from schemathesis import GenerationMode
 
 from tests.conftest import REGISTRY_TOKEN
-from tests.fuzz.conftest import count, unchanged_if_refused
+from tests.fuzz.cases import count
+from tests.fuzz.conftest import unchanged_if_refused
 
 schema = schemathesis.pytest.from_fixture("registry_schema")
 

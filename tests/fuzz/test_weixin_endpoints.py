@@ -14,7 +14,8 @@ import requests
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tests.fuzz.conftest import count, unchanged_if_refused
+from tests.fuzz.cases import count
+from tests.fuzz.conftest import unchanged_if_refused
 
 WECHAT_TOKEN = "onceonly-dev-wechat-token"  # credentials.yml, development only
 QUERY = st.dictionaries(

@@ -95,3 +95,27 @@ def _wait(condition, timeout: float = 60) -> None:
     while not condition():
         assert time.monotonic() < deadline, "timed out"
         time.sleep(0.05)
+
+
+def test_wechats_retries_of_one_message_through_nginx_are_answered_once(scaled: Scaled):
+    """WeChat posts a message again when it has no answer within 5 s; the retries carry the same
+    openid in the query, so nginx sends them to the replica that holds the first delivery."""
+    from tests.fuzz.test_weixin_endpoints import _fields, _signed
+
+    openid = f"oScaleRetry{uuid.uuid4().hex[:16]}"
+    body = _fields("宝宝出生了要办哪些证", "text", openid)
+    url = f"{scaled.url}/webhooks/wechat/webhook"
+
+    def deliver(nonce: str) -> int:
+        return requests.post(
+            url, params={**_signed(nonce), "openid": openid}, data=body, timeout=30
+        ).status_code
+
+    with concurrent.futures.ThreadPoolExecutor(3) as pool:
+        assert list(pool.map(deliver, ["r1", "r2", "r3"])) == [200, 200, 200]
+    deadline = time.monotonic() + 30
+    while len(scaled.user_texts(openid)) < 1:
+        assert time.monotonic() < deadline
+        time.sleep(0.2)
+    time.sleep(2)  # a second processing, if any, would have been saved by now
+    assert scaled.user_texts(openid) == ["宝宝出生了要办哪些证"]

@@ -345,6 +345,117 @@ const scenarios = {
   },
 };
 
+
+// -- answers people can act on (issue 8): the notice, citations, feedback, SMS, report, callbacks ----
+Object.assign(scenarios, {
+  /** The card offers the notice, cites its source (expandable) and takes feedback; the notice prints on A4. */
+  async notice(browser) {
+    const page = await newPage(browser);
+    await page.goto(config.web + '/');
+    await widget.open(page);
+    await widget.say(page, config.say, { replies: 2 });
+    await page.locator('.oo-reply', { hasText: config.answer }).click();
+    await widget.card(page);
+    const card = page.locator('.oo-card').last();
+    const noticeHref = await card.locator('.oo-notice-link').getAttribute('href');
+    const pdfHref = await card.locator('.oo-notice-pdf').getAttribute('href');
+    const cite = card.locator('.oo-cite');
+    const citeOpenBefore = await cite.evaluate((d) => d.open);
+    const citeLine = await cite.locator('summary').innerText();
+    await cite.locator('summary').click();
+    const citeOpen = await cite.evaluate((d) => d.open);
+    const citeLink = await cite.locator('a').getAttribute('href');
+    await card.evaluate((node) => node.scrollIntoView({ block: 'end' }));
+    await shot(page, 'widget-notice-card.png');
+    const bots = await page.locator('.oo-msg[data-from="bot"]').count();
+    await card.locator('.oo-feedback-btn', { hasText: config.rate }).click();
+    await widget.waitForBot(page, bots + 1);
+    const afterFeedback = { replies: await widget.replies(page), pressed: await card.locator('.oo-feedback-btn[aria-pressed="true"]').innerText(), sent: (await widget.texts(page)).filter((m) => m.from === 'user').slice(-1)[0].text };
+    const widgetViolations = await axe(page);
+
+    const notice = await newPage(browser, { width: 794, height: 1123 }); // A4 at 96 dpi
+    await notice.goto(noticeHref);
+    const screenViolations = await axe(notice);
+    await notice.emulateMedia({ media: 'print' });
+    const printed = {
+      toolsVisible: await notice.locator('.tools').isVisible(),
+      rows: await notice.locator('tr.item').evaluateAll((trs) => trs.map((tr) => [tr.dataset.material, tr.dataset.status])),
+      title: await notice.locator('h1').innerText(),
+      citation: await notice.locator('#citation').innerText(),
+    };
+    await shot(notice, 'notice-print.png', true);
+    const pdf = await notice.pdf({ format: 'A4', printBackground: true });
+    return { noticeHref, pdfHref, citeOpenBefore, citeLine, citeOpen, citeLink, afterFeedback, printed, pdfBytes: pdf.length, pdfHead: pdf.subarray(0, 5).toString(), violations: { widget: widgetViolations, notice: screenViolations } };
+  },
+
+  /** Staff settle a caller's matter, issue its notice and copy the SMS; then read the report. */
+  async consoleNotice(browser) {
+    const desk = await newPage(browser);
+    await consoleLogin(desk, 'li-si');
+    await desk.locator('#caller-text').fill(config.workspace);
+    await desk.locator('#assist-card .oo-card').waitFor();
+    await desk.locator('#notice-issue:not([disabled])').click();
+    await desk.locator('#sms-segments li').first().waitFor();
+    const sms = await desk.locator('#sms-segments .sms-text').allTextContents();
+    const noticeLink = await desk.locator('#notice-link').getAttribute('href');
+    await desk.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: config.web });
+    await desk.locator('.sms-copy').first().click();
+    await desk.locator('.sms-copy', { hasText: '已复制' }).waitFor();
+    const copied = await desk.evaluate(() => navigator.clipboard.readText());
+    await desk.locator('#notice-tools').evaluate((node) => node.scrollIntoView({ block: 'start' }));
+    await shot(desk, 'console-sms.png');
+    const consoleViolations = await axe(desk);
+
+    const report = await newPage(browser);
+    await report.goto(config.web + '/console/report');
+    await report.locator('#most-asked table').waitFor();
+    const sections = await report.locator('.report-grid h2').allTextContents();
+    const csvHref = await report.locator('#csv').getAttribute('href');
+    await shot(report, 'console-report.png', true);
+    return { sms, noticeLink, copied, sections, csvHref, violations: { console: consoleViolations, report: await axe(report) } };
+  },
+
+  /** After hours: 转人工 offers the callback form in the widget; staff find it in the queue, masked. */
+  async callback(browser) {
+    const page = await newPage(browser);
+    await page.goto(config.web + '/');
+    await widget.open(page);
+    await widget.say(page, config.say, { replies: 2 });
+    await widget.say(page, '转人工');
+    const form = page.locator('.oo-callback').last();
+    await form.waitFor();
+    const offered = (await widget.texts(page)).slice(-1)[0].text;
+    const windows = await form.locator('option').allTextContents();
+    await form.locator('input[type="tel"]').fill(config.phone);
+    await form.locator('.oo-callback-send').click();
+    const done = await page.locator('.oo-callback-done').innerText();
+    await shot(page, 'widget-callback.png');
+    const widgetViolations = await axe(page);
+    await page.reload();
+    await page.locator('.oo-panel[data-connection="ready"]').waitFor();
+    const doneAfterReload = await page.locator('.oo-callback-done').count();
+
+    const staff = await newPage(browser);
+    await consoleLogin(staff, 'wang-wu');
+    const item = staff.locator('.queue-item[data-state="callback"]', { hasText: config.masked });
+    await item.waitFor();
+    const queued = await item.innerText();
+    await item.click();
+    await staff.locator('#callback-body .callback').waitFor();
+    const shown = await staff.locator('#callback-phone').innerText();
+    const transcript = await staff.locator('#callback-body .t-msg').allInnerTexts();
+    await shot(staff, 'console-callback.png', true);
+    const consoleViolations = await axe(staff);
+    await staff.locator('#callback-reveal').click();
+    await staff.waitForFunction(() => !document.getElementById('callback-phone').textContent.includes('*'));
+    const revealed = await staff.locator('#callback-phone').innerText();
+    await staff.locator('#callback-done').click();
+    await staff.locator('#callback-status', { hasText: '已标记' }).waitFor();
+    await staff.locator('.queue-item[data-state="callback"]', { hasText: config.masked }).waitFor({ state: 'detached' });
+    return { offered, windows, done, doneAfterReload, queued, shown, transcript, revealed, violations: { widget: widgetViolations, console: consoleViolations } };
+  },
+});
+
 const browser = await launch();
 let code = 0;
 try {

@@ -56,30 +56,36 @@ def staff_headers(stack) -> dict[str, str]:
     return {"Authorization": f"Bearer {stack.settings.staff_token}", "X-Staff-Name": STAFF}
 
 
+def run_browser(stack, scenario: str, timeout: float = 120, **config: Any) -> dict[str, Any]:
+    """Run one scenario of browser.mjs against ``stack`` (any running stack) and return what it saw."""
+    _browser_prerequisites()
+    config = {
+        "web": stack.service("web").url,
+        "rasa": stack.service("rasa").url,
+        "staffToken": stack.settings.staff_token,
+        "chromium": str(CHROMIUM),
+        **config,
+    }
+    done = subprocess.run(
+        ["node", str(BROWSER_SCRIPT), scenario, json.dumps(config)],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=ROOT,
+    )
+    assert done.returncode == 0, f"browser scenario {scenario} failed:\n{done.stderr[-4000:]}"
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert result["pageErrors"] == [], result["pageErrors"]
+    return result
+
+
 @pytest.fixture(scope="session")
 def browser(stack, web: str, rasa: str) -> Callable[..., dict[str, Any]]:
     """``browser("checklist", say=…)`` runs one scenario of browser.mjs and returns what it saw."""
     _browser_prerequisites()
 
     def run(scenario: str, timeout: float = 120, **config: Any) -> dict[str, Any]:
-        config = {
-            "web": web,
-            "rasa": rasa,
-            "staffToken": stack.settings.staff_token,
-            "chromium": str(CHROMIUM),
-            **config,
-        }
-        done = subprocess.run(
-            ["node", str(BROWSER_SCRIPT), scenario, json.dumps(config)],
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            cwd=ROOT,
-        )
-        assert done.returncode == 0, f"browser scenario {scenario} failed:\n{done.stderr[-4000:]}"
-        result = json.loads(done.stdout.strip().splitlines()[-1])
-        assert result["pageErrors"] == [], result["pageErrors"]
-        return result
+        return run_browser(stack, scenario, timeout, **{"web": web, "rasa": rasa, **config})
 
     return run
 

@@ -52,6 +52,7 @@
   let currentData = null;
 
   function queueItem(c) {
+    if (c.kind === 'callback') return callbackItem(c);
     const last = c.last_messages.filter((m) => m.from === 'citizen').slice(-1)[0];
     const state = c.handoff === 'taken' ? `由 ${c.taken_by || '坐席'} 接入中` : '等待人工';
     const button = el('button', { type: 'button', class: 'queue-item', 'data-id': c.id, 'data-state': c.handoff, 'aria-current': c.id === current ? 'true' : 'false' },
@@ -59,6 +60,22 @@
       el('span', { class: 'q-meta', text: `${state} · ${since(c.requested_at)}转人工${c.citizen_id ? ' · 已登录' : ''}` }),
       el('span', { class: 'q-last', text: last ? `群众：${last.text}` : '' }));
     button.addEventListener('click', () => openConversation(c.id));
+    return el('li', {}, button);
+  }
+
+  // An after-hours callback request (bot/callback/): shown by console-callbacks.js in the chat panel.
+  function callbackItem(c) {
+    const button = el('button', { type: 'button', class: 'queue-item', 'data-id': c.id, 'data-state': 'callback', 'aria-current': 'false' },
+      el('span', { class: 'q-title', text: `预约回电 · ${c.scenario ? c.scenario.name : '尚未识别事项'}` }),
+      el('span', { class: 'q-meta', text: `${c.phone_masked} · ${c.window_label} · ${since(c.requested_at)}预约` }));
+    button.addEventListener('click', () => {
+      current = null;
+      currentData = null;
+      $('chat-empty').hidden = true;
+      $('chat-body').hidden = true;
+      for (const item of document.querySelectorAll('.queue-item')) item.setAttribute('aria-current', String(item === button));
+      window.OnceOnlyCallbacks.open(c.callback_id);
+    });
     return el('li', {}, button);
   }
 
@@ -121,6 +138,7 @@
 
   async function openConversation(id) {
     current = id;
+    $('callback-body').hidden = true;
     $('transcript').replaceChildren();
     $('chat-error').textContent = '';
     try {
@@ -245,6 +263,7 @@
     $('candidates').replaceChildren(candidatesNode(r));
     $('questions').replaceChildren(questionsNode(r));
     $('assist-card').replaceChildren(r.checklist ? R.checklistCard(document, r.checklist, 'zh-CN') : '');
+    document.dispatchEvent(new CustomEvent('onceonly:assist', { detail: r })); // console-notice.js
     if (currentData) showConversation(currentData);
   }
 
@@ -319,6 +338,8 @@
     }
   }
   $('audit-refresh').addEventListener('click', refreshAudit);
+
+  window.OnceOnlyConsole = { api, el, time, refreshQueue, transcriptNode }; // for console-callbacks.js and console-notice.js
 
   // -- start ------------------------------------------------------------------------------
   showAssist({ decision: null, scenario: null, ranking: [], questions: [], checklist: null, answers: {} });

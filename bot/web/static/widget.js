@@ -162,9 +162,11 @@
     const node = h('div', { class: `oo-msg oo-msg-${who}`, 'data-from': who });
     node.append(h('span', { class: who === 'staff' ? 'oo-who' : 'oo-sr', text: (who === 'user' ? T.you : who === 'staff' ? T.staff : T.bot) + '：' }));
     const bubble = h('div', { class: 'oo-bubble' });
-    if (message.card && window.OnceOnlyRender) bubble.append(OnceOnlyRender.checklistCard(document, message.card, lang));
+    if (message.card && window.OnceOnlyRender) bubble.append(OnceOnlyRender.checklistCard(document, message.card, lang, answerOptions(message)));
     else if (who === 'user') bubble.textContent = message.text;
     else bubble.append(OnceOnlyRender.markdown(document, message.text));
+    if (message.cite) bubble.append(OnceOnlyRender.citation(document, message.cite, lang));
+    if (message.callback) bubble.append(OnceOnlyRender.callbackForm(document, message.callback, lang, callbackOptions(message)));
     node.append(bubble);
     if (latest && message.replies && message.replies.length) {
       const group = h('div', { class: 'oo-replies', role: 'group', 'aria-label': T.replies });
@@ -176,6 +178,36 @@
       node.append(group);
     }
     return node;
+  }
+
+  // 有帮助 / 没帮助 on a checklist card: sent as the bot's own payload, remembered with the message.
+  function answerOptions(message) {
+    return {
+      feedbackGiven: message.feedbackGiven || null,
+      onFeedback: (button) => {
+        message.feedbackGiven = button.payload;
+        save();
+        send(button.payload, button.title);
+      },
+    };
+  }
+
+  // The after-hours callback form: a booking made is remembered with the message (no number kept).
+  function callbackOptions(message) {
+    return {
+      postUrl: base + 'callback', // the server that served this widget (its CSP allows it)
+      done: message.callbackDone || null,
+      onBooked: (done) => {
+        message.callbackDone = done;
+        save();
+      },
+    };
+  }
+
+  /** A message's text without its last line when that line is shown otherwise (a citation, a form link). */
+  function withoutLine(text, line) {
+    const lines = String(text || '').split('\n');
+    return line && lines.length && lines[lines.length - 1].includes(line) ? lines.slice(0, -1).join('\n') : text;
   }
 
   function render() {
@@ -202,6 +234,12 @@
       .map((r) => ({ title: r.title, payload: r.payload }));
     if (custom && custom.type === 'checklist') return { from: 'bot', card: custom, text: event.text || custom.summary_text || '', replies };
     if (custom && custom.type === 'staff_reply') return event.text ? { from: 'staff', text: event.text } : null;
+    if (custom && custom.type === 'citation' && typeof event.text === 'string') {
+      return { from: 'bot', text: withoutLine(event.text, custom.line), cite: custom, replies };
+    }
+    if (custom && custom.type === 'callback_offer' && typeof event.text === 'string') {
+      return { from: 'bot', text: withoutLine(event.text, custom.form_url), callback: custom, replies };
+    }
     if (typeof event.text === 'string' && event.text) return { from: 'bot', text: event.text, replies };
     return null;
   }

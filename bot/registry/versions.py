@@ -1,0 +1,187 @@
+"""Registry versions: each change of the YAML a store loads becomes a numbered, dated version.
+
+A version is recorded by :meth:`bot.registry.store.Store.sync`, in the transaction that
+loads the changed files (under PostgreSQL's advisory lock), so every replica loading
+the same files agrees on one version per content digest, and the tables a checklist
+reads always belong to the newest version. The version keeps, for every scenario
+(with its requirements) and every catalogue material, the hash of the document it
+had; each document's JSON is stored once however many versions share it, so keeping
+every version costs only what changed. That is what lets an old notice link be
+recomputed exactly as it was and compared with today's answer.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import datetime, timezone
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from bot.registry.files import Registry
+from bot.registry.model import Material, Scenario, to_dict
+from bot.registry.version_diff import MATERIAL, SCENARIO, Snapshot, diff_snapshots
+
+metadata = sa.MetaData()
+versions = sa.Table(
+    "registry_versions",
+    metadata,
+    sa.Column("number", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("digest", sa.String(64), nullable=False, unique=True),
+    sa.Column("created_at", sa.String(32), nullable=False),
+    sa.Column("summary", sa.Text, nullable=False),
+    sa.Column("note", sa.Text, nullable=True),
+    sa.Column("scenarios", sa.Integer, nullable=False),
+    sa.Column("materials", sa.Integer, nullable=False),
+)
+version_docs = sa.Table(
+    "registry_version_docs",
+    metadata,
+    sa.Column("version", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("kind", sa.String(16), primary_key=True),
+    sa.Column("id", sa.String(128), primary_key=True),
+    sa.Column("hash", sa.String(64), nullable=False),
+)
+docs = sa.Table(
+    "registry_docs",
+    metadata,
+    sa.Column("hash", sa.String(64), primary_key=True),
+    sa.Column("doc", sa.Text, nullable=False),
+)
+
+
+def _canonical(record: Scenario | Material) -> str:
+    return json.dumps(to_dict(record), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def _documents(registry: Registry) -> dict[tuple[str, str], str]:
+    found = {(SCENARIO, s.id): _canonical(s) for s in registry.scenarios.values()}
+    found |= {(MATERIAL, m.id): _canonical(m) for m in registry.materials.values()}
+    return found
+
+
+def _row(row: Any) -> dict[str, Any]:
+    return {
+        "number": row.number,
+        "date": row.created_at[:10],
+        "created_at": row.created_at,
+        "digest": row.digest,
+        "summary": row.summary,
+        "note": row.note,
+        "scenarios": row.scenarios,
+        "materials": row.materials,
+    }
+
+
+def _latest(conn: Connection) -> Any:
+    return conn.execute(sa.select(versions).order_by(versions.c.number.desc()).limit(1)).first()
+
+
+def _snapshot(conn: Connection, number: int, only: dict[str, set[str]] | None = None) -> Snapshot:
+    query = (
+        sa.select(version_docs.c.kind, version_docs.c.id, docs.c.doc)
+        .join(docs, docs.c.hash == version_docs.c.hash)
+        .where(version_docs.c.version == number)
+    )
+    snapshot: Snapshot = {SCENARIO: {}, MATERIAL: {}}
+    for kind, ids in (only or {}).items():
+        rows = conn.execute(query.where(version_docs.c.kind == kind, version_docs.c.id.in_(sorted(ids))))
+        for row in rows:
+            snapshot[row.kind][row.id] = json.loads(row.doc)
+    if only is None:
+        for row in conn.execute(query):
+            snapshot[row.kind][row.id] = json.loads(row.doc)
+    return snapshot
+
+
+def record_version(conn: Connection, registry: Registry, note: str | None = None) -> int:
+    """The number of the version the registry's files are; a new one if they changed since the last."""
+    latest = _latest(conn)
+    if latest is not None and latest.digest == registry.digest:
+        return int(latest.number)
+    documents = _documents(registry)
+    hashes = {key: hashlib.sha256(doc.encode()).hexdigest() for key, doc in documents.items()}
+    known = set()
+    wanted = sorted(set(hashes.values()))
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start : start + 500]
+        known |= set(conn.execute(sa.select(docs.c.hash).where(docs.c.hash.in_(chunk))).scalars())
+    fresh = {h: documents[key] for key, h in hashes.items() if h not in known}
+    if fresh:
+        conn.execute(docs.insert(), [{"hash": h, "doc": d} for h, d in fresh.items()])
+    if latest is None:
+        summary = f"首个版本：{len(registry.scenarios)} 个事项，{len(registry.materials)} 项标准材料"
+    else:
+        now = {kind: {} for kind in (SCENARIO, MATERIAL)}  # type: ignore[var-annotated]
+        for (kind, rid), doc in documents.items():
+            now[kind][rid] = json.loads(doc)
+        summary = diff_snapshots(_snapshot(conn, int(latest.number)), now)["summary"]
+    number = 1 if latest is None else int(latest.number) + 1
+    conn.execute(
+        versions.insert().values(
+            number=number,
+            digest=registry.digest,
+            created_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            summary=summary,
+            note=note,
+            scenarios=len(registry.scenarios),
+            materials=len(registry.materials),
+        )
+    )
+    conn.execute(
+        version_docs.insert(),
+        [{"version": number, "kind": kind, "id": rid, "hash": h} for (kind, rid), h in hashes.items()],
+    )
+    return number
+
+
+class Versions:
+    """Reading the versions a store recorded: the list, one snapshot, a diff, a scenario as it was."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def current(self) -> dict[str, Any] | None:
+        with self.engine.connect() as conn:
+            row = _latest(conn)
+        return _row(row) if row is not None else None
+
+    def get(self, number: int) -> dict[str, Any] | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(sa.select(versions).where(versions.c.number == number)).first()
+        return _row(row) if row is not None else None
+
+    def all(self, limit: int = 200) -> list[dict[str, Any]]:
+        query = sa.select(versions).order_by(versions.c.number.desc()).limit(limit)
+        with self.engine.connect() as conn:
+            return [_row(r) for r in conn.execute(query)]
+
+    def diff(self, a: int, b: int, scenario: str | None = None) -> dict[str, Any]:
+        """Changes from version ``a`` to ``b`` (either order), optionally for one scenario only."""
+        with self.engine.connect() as conn:
+            if scenario is None:
+                old, new = _snapshot(conn, a), _snapshot(conn, b)
+            else:
+                only = {SCENARIO: {scenario}}
+                old, new = _snapshot(conn, a, only), _snapshot(conn, b, only)
+                used = {
+                    str(r.get("material"))
+                    for snap in (old, new)
+                    for r in (snap[SCENARIO].get(scenario) or {}).get("requirements") or []
+                }
+                old[MATERIAL] = _snapshot(conn, a, {MATERIAL: used})[MATERIAL]
+                new[MATERIAL] = _snapshot(conn, b, {MATERIAL: used})[MATERIAL]
+        return diff_snapshots(old, new, scenario)
+
+    def scenario_at(self, number: int, scenario_id: str) -> tuple[Scenario, dict[str, Material]] | None:
+        """A scenario and the catalogue entries it uses, as they were in version ``number``."""
+        with self.engine.connect() as conn:
+            found = _snapshot(conn, number, {SCENARIO: {scenario_id}})[SCENARIO].get(scenario_id)
+            if found is None:
+                return None
+            scenario = Scenario.from_dict(found)
+            wanted = {r.material for r in scenario.requirements}
+            materials = _snapshot(conn, number, {MATERIAL: wanted})[MATERIAL]
+        return scenario, {mid: Material.from_dict(doc) for mid, doc in materials.items()}

@@ -1,0 +1,104 @@
+"""The changes made for speed (docs/benchmarks.md) do what the code did before, only faster."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from bot.registry.files import read_yaml
+from bot.settings import ROOT
+from bot.sqlite import is_sqlite_file, sqlite_engine
+
+
+def test_libyaml_reads_the_registry_exactly_as_the_python_parser_does() -> None:
+    import yaml
+
+    for path in sorted((ROOT / "data" / "registry").rglob("*.yml")):
+        with path.open(encoding="utf-8") as fh:
+            assert read_yaml(path) == yaml.safe_load(fh), path
+
+
+def test_sqlite_files_are_opened_in_wal_mode_with_kept_connections(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'sub' / 'x.sqlite3'}"
+    assert is_sqlite_file(url) and not is_sqlite_file("sqlite://") and not is_sqlite_file("postgresql://h/db")
+    engine = sqlite_engine(url)
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("PRAGMA journal_mode")).scalar() == "wal"
+        assert conn.execute(sa.text("PRAGMA synchronous")).scalar() == 1  # NORMAL
+    assert engine.pool.__class__.__name__ == "QueuePool"
+    engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def remote_action() -> Iterator[Any]:
+    from rasa.core.actions.action import RemoteAction
+
+    from bot.ops import rasa_speedups
+
+    original = RemoteAction._validate_action_result
+    rasa_speedups.install()
+    yield RemoteAction("action_x", None)
+    RemoteAction._validate_action_result = original
+
+
+def test_a_valid_action_reply_passes_the_kept_validator(remote_action: Any) -> None:
+    reply = {
+        "events": [{"event": "slot", "name": "scenario", "value": "newborn"}],
+        "responses": [{"text": "好的", "buttons": [{"title": "转人工", "payload": "/human_handoff"}]}],
+    }
+    assert remote_action._validate_action_result(reply) is True
+
+
+@pytest.mark.parametrize(
+    "reply", [{"events": "not a list"}, {"events": [{"event": "slot"}]}, {"responses": "no"}]
+)
+def test_an_invalid_action_reply_raises_rasas_own_error(remote_action: Any, reply: dict) -> None:
+    from jsonschema import ValidationError
+    from rasa.core.actions.action import RemoteAction
+
+    from bot.ops.rasa_speedups import _rasa_check
+
+    with pytest.raises(ValidationError) as ours:
+        remote_action._validate_action_result(reply)
+    with pytest.raises(ValidationError) as rasas:
+        _rasa_check(RemoteAction("action_x", None), reply)
+    assert ours.value.message == rasas.value.message
+    assert "Failed to validate Action server response" in ours.value.message
+
+
+def test_a_turns_events_reach_the_event_broker_as_rasa_would_write_them(tmp_path: Path) -> None:
+    """One transaction a turn writes the same rows, in the same order, as Rasa's one per event."""
+    import asyncio
+
+    from rasa.core.brokers.sql import SQLEventBroker
+    from rasa.core.tracker_store import SQLTrackerStore
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.events import ActionExecuted, BotUttered, SlotSet, UserUttered
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    from bot.ops.rasa_stores import EventBroker, TrackerStore
+
+    events = [
+        ActionExecuted("action_listen"),
+        UserUttered("孩子出生了", {"name": "scenario_newborn", "confidence": 0.9}),
+        SlotSet("scenario", "newborn"),
+        BotUttered("好的"),
+        ActionExecuted("action_listen"),
+    ]
+
+    def broker_rows(store_class: type, broker_class: type, name: str) -> list[tuple]:
+        broker = broker_class(db=str(tmp_path / f"{name}-events.sqlite3"))
+        store = store_class(Domain.empty(), db=str(tmp_path / f"{name}-tracker.sqlite3"), event_broker=broker)
+        asyncio.run(store.save(DialogueStateTracker.from_events("citizen-1", events)))
+        with broker.engine.connect() as conn:
+            return [
+                tuple(r) for r in conn.execute(sa.text("SELECT id, sender_id, data FROM events ORDER BY id"))
+            ]
+
+    ours = broker_rows(TrackerStore, EventBroker, "ours")
+    assert len(ours) == len(events)
+    assert ours == broker_rows(SQLTrackerStore, SQLEventBroker, "rasa")
