@@ -41,7 +41,13 @@ from rasa.core.tracker_store import SQLTrackerStore, create_engine_kwargs
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.ops import rasa_speedups
-from bot.privacy.erase import conversations_of_citizen, delete_conversations, erase_request
+from bot.privacy.erase import (
+    CALLBACKS,
+    conversation_columns,
+    conversations_of_citizen,
+    delete_conversations,
+    erase_request,
+)
 from bot.settings import load_settings
 from bot.sqlite import is_sqlite_file, sqlite_engine
 
@@ -120,10 +126,14 @@ class TrackerStore(SQLTrackerStore):
             senders |= conversations_of_citizen(
                 self.engine, self.table, citizen_id, self.citizen_token_secret
             )
-        targets = [(self.engine, self.table)]
+        targets = [(self.engine, self.table.c.sender_id)]
         if isinstance(self.event_broker, EventBroker):
-            targets.append((self.event_broker.engine, self.event_broker.table))
-        deleted = delete_conversations(targets, senders)
+            targets.append((self.event_broker.engine, self.event_broker.table.c.sender_id))
+        console = sa.create_engine(load_settings().console_store_url)
+        try:
+            deleted = delete_conversations([*targets, *conversation_columns(console, CALLBACKS)], senders)
+        finally:
+            console.dispose()
         logger.info("erased %d conversation(s) on request (%d rows)", len(senders), deleted)
         return deleted
 

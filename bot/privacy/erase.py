@@ -18,6 +18,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+# After-hours callback requests (in the console's database) name their conversation and hold an
+# encrypted phone number: they go with the conversation.
 from bot.identity import METADATA_KEY, verify_citizen_token
 
 ERASE_SLOT = "erase_request"
@@ -33,6 +35,14 @@ TRACKER_EVENTS = sa.table(
     sa.column("data"),
 )
 BROKER_EVENTS = sa.table("events", sa.column("id"), sa.column("sender_id"), sa.column("data"))
+
+
+def conversation_columns(engine: Engine, table: sa.TableClause) -> list[tuple[Engine, sa.ColumnClause]]:
+    """``[(engine, the table's conversation-id column)]`` when the table exists there, else ``[]``."""
+    if not sa.inspect(engine).has_table(table.name):
+        return []
+    column = table.c.sender_id if "sender_id" in table.c else table.c.conversation_id
+    return [(engine, column)]
 
 
 def erase_request(events: Iterable[Any]) -> dict[str, Any] | None:
@@ -74,15 +84,16 @@ def conversations_of_citizen(engine: Engine, table: sa.Table, citizen_id: str, s
         }
 
 
-def delete_conversations(targets: Iterable[tuple[Engine, sa.Table]], senders: Iterable[str]) -> int:
-    """Delete every row of ``senders`` from each (engine, table); the number of rows deleted."""
+def delete_conversations(targets: Iterable[tuple[Engine, sa.ColumnClause]], senders: Iterable[str]) -> int:
+    """Delete every row whose conversation-id column (one per engine) names one of ``senders``;
+    the number of rows deleted."""
     senders = sorted(set(senders))
     deleted = 0
     if not senders:
         return 0
-    for engine, table in targets:
+    for engine, column in targets:
         with engine.begin() as connection:
             for start in range(0, len(senders), 500):
                 chunk = senders[start : start + 500]
-                deleted += connection.execute(table.delete().where(table.c.sender_id.in_(chunk))).rowcount
+                deleted += connection.execute(column.table.delete().where(column.in_(chunk))).rowcount
     return deleted

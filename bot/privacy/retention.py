@@ -16,7 +16,13 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from bot.privacy.erase import BROKER_EVENTS, TRACKER_EVENTS, delete_conversations
+from bot.privacy.erase import (
+    BROKER_EVENTS,
+    CALLBACKS,
+    TRACKER_EVENTS,
+    conversation_columns,
+    delete_conversations,
+)
 from bot.settings import Settings, load_settings
 
 DAY = 86400.0
@@ -62,15 +68,17 @@ def purge(settings: Settings | None = None, now: float | None = None) -> Purged:
     cutoff = (now if now is not None else time.time()) - settings.retention_days * DAY
     tracker = sa.create_engine(settings.tracker_store_url)
     broker = sa.create_engine(settings.events_db_url)
+    console = sa.create_engine(settings.console_store_url)
     try:
         stale: set[str] = set()
         targets = []
         if _has_events(tracker):
             stale |= stale_in_tracker_store(tracker, cutoff)
-            targets.append((tracker, TRACKER_EVENTS))
+            targets.append((tracker, TRACKER_EVENTS.c.sender_id))
         if _has_events(broker):
             stale |= stale_in_broker(broker, cutoff)
-            targets.append((broker, BROKER_EVENTS))
+            targets.append((broker, BROKER_EVENTS.c.sender_id))
+        targets += conversation_columns(console, CALLBACKS)
         # A conversation recent in either table is kept in both.
         if targets and stale:
             recent = set()
@@ -81,6 +89,7 @@ def purge(settings: Settings | None = None, now: float | None = None) -> Purged:
     finally:
         tracker.dispose()
         broker.dispose()
+        console.dispose()
 
 
 def _recent(engine: Engine, senders: set[str], cutoff: float) -> set[str]:

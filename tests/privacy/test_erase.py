@@ -12,6 +12,7 @@ import uuid
 
 import requests
 
+from bot.callback.store import CallbackBook
 from bot.identity import sign_citizen_token
 from tests.conftest import REGISTRY_TOKEN
 from tests.privacy.conftest import all_rows_as_text, redis_as_text
@@ -77,6 +78,11 @@ def test_a_citizens_delete_my_data_removes_their_conversations_and_file_everywhe
     _say(scaled, now, "/greet", token)
     stored = all_rows_as_text(scaled.stack.settings.tracker_db_url)
     assert earlier in stored and now in stored
+    # An after-hours callback request of the earlier conversation (with its sealed phone number).
+    book = CallbackBook(scaled.stack.settings.console_db_url, scaled.stack.settings.data_secret)
+    book.request(earlier, "rest", "13912345678", {"id": "am", "label": "上午"}, None)
+    book.engine.dispose()
+    assert earlier in all_rows_as_text(scaled.stack.settings.console_db_url)
 
     asked = _say(scaled, now, "删除我的数据", token)
     assert [b["payload"] for m in asked for b in m.get("buttons") or []] == [

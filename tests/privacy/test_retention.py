@@ -10,6 +10,7 @@ from dataclasses import replace
 
 import sqlalchemy as sa
 
+from bot.callback.store import CallbackBook
 from bot.privacy.retention import DAY, purge
 from bot.settings import ROOT
 from tests.privacy.conftest import all_rows_as_text
@@ -44,9 +45,13 @@ def test_old_conversations_are_purged_and_recent_ones_kept(stack, chat):
     settings = replace(stack.settings, retention_days=30)
     _age(settings.tracker_store_url, old.sender, 31, broker=False)
     _age(settings.events_db_url, old.sender, 31, broker=True)
+    book = CallbackBook(settings.console_store_url, settings.data_secret)
+    for person in (old, recent):
+        book.request(person.sender, "rest", "13912345678", {"id": "am", "label": "上午"}, None)
+    book.engine.dispose()
     done = purge(settings)
     assert done.conversations >= 1
-    for url in (settings.tracker_store_url, settings.events_db_url):
+    for url in (settings.tracker_store_url, settings.events_db_url, settings.console_store_url):
         stored = all_rows_as_text(url)
         assert old.sender not in stored
         assert recent.sender in stored

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,10 +20,12 @@ from bot.ops.rasa_stores import LockStore
 
 @pytest.fixture(scope="module")
 def redis() -> Iterator[LocalRedis]:
-    server = LocalRedis.create(Path(tempfile.mkdtemp(prefix="onceonly-redis-")), free_port())
+    base = Path(tempfile.mkdtemp(prefix="onceonly-redis-"))
+    server = LocalRedis.create(base, free_port())
     server.start().wait_ready()
     yield server
     server.stop()
+    shutil.rmtree(base, ignore_errors=True)
 
 
 def _store(redis: LocalRedis, kind: type = LockStore):
