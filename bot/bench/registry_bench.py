@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.bench.footprint import service_rss_mb
-from bot.bench.load import Call, run_load
+from bot.bench.load import Call, latency_stats, run_load
 from bot.bench.progress import stage
 from bot.bench.servers import REGISTRY_TOKEN, RegistryOnly, registry_settings
 from bot.bench.synthetic import CitizenFiles, citizen_files, insert_citizen_files, write_scaled_registry
@@ -29,7 +29,7 @@ from bot.ops.local_postgres import LocalPostgres, server_bin_dir
 from bot.ops.procs import free_port
 from bot.registry.checklist import compute_checklist
 from bot.registry.files import Registry, load_registry
-from bot.registry.store import Store
+from bot.registry.store import Store, make_engine
 from bot.settings import ROOT
 
 
@@ -156,7 +156,29 @@ def measure_size(
         "startup_s": round(startup, 2),
         "rss_mb": rss,
         "loads": loads,
+        "data_path": data_path(url, [c.body for c in calls]),
     }
+
+
+def data_path(url: str, bodies: list[dict[str, Any]]) -> dict[str, Any]:
+    """The same checklists without HTTP: the store's queries and the engine, in this process.
+
+    What the indexes and queries cost at this size, apart from the web framework's share of
+    a request (which does not grow with the registry)."""
+    store = Store(make_engine(url))
+    latencies = []
+    try:
+        for body in bodies:
+            started = time.perf_counter()
+            scenario = store.scenario(body["scenario"])
+            assert scenario is not None
+            materials = store.materials(r.material for r in scenario.requirements)
+            held = store.file(body["citizen_id"], materials) if body.get("citizen_id") else []
+            compute_checklist(scenario, materials, body["answers"], held)
+            latencies.append((time.perf_counter() - started) * 1000)
+    finally:
+        store.engine.dispose()
+    return {"requests": len(latencies), **latency_stats(latencies)}
 
 
 def run_registry_bench(

@@ -9,6 +9,7 @@ seconds, so the test suite can check that the harness runs and writes what it sh
 from __future__ import annotations
 
 import shutil
+import signal
 import sys
 import time
 from dataclasses import dataclass, field
@@ -24,6 +25,7 @@ from bot.bench.progress import stage
 from bot.bench.registry_bench import run_registry_bench
 from bot.bench.servers import (
     Timed,
+    check_configuration,
     init_stock,
     newest_model,
     our_settings,
@@ -131,6 +133,7 @@ def _conversation(plan: Plan, work: Path, results: dict[str, Any], reuse: bool =
             stock.stop()
             raise
     try:
+        check_configuration(stack.service("rasa"))
         served = [stack.service(n) for n in ("rasa", "actions", "registry")]
         ours = Bot("ours", stack.service("rasa").url, our_probes(stack.service("registry").url), served)
         baseline = Bot("stock", stock.url, stock_probes(stock_project), [stock])
@@ -226,6 +229,10 @@ def summary_line(results: dict[str, Any]) -> str:
     return line + f"; load average {load_end[0]} at the end"
 
 
+def _interrupt(*_: object) -> None:
+    raise KeyboardInterrupt
+
+
 def main(argv: list[str] | None = None) -> int:
     import argparse
 
@@ -249,6 +256,10 @@ def main(argv: list[str] | None = None) -> int:
     # Only a full run writes the docs; the others write under var/ unless told otherwise.
     out = args.out or (ROOT / "docs" if plan is FULL else ROOT / "var" / f"bench-{plan.name}")
     work = args.work or ROOT / "var" / ("bench" if plan is FULL else f"bench-{plan.name}-work")
+    # A stop request (Ctrl-C, or SIGTERM from a CI timeout) unwinds like an error, so every
+    # server the run started is stopped on the way out.
+    signal.signal(signal.SIGTERM, _interrupt)
+    signal.signal(signal.SIGINT, _interrupt)
     try:
         run(plan, out, work, args.reuse_models)
     except KeyboardInterrupt:

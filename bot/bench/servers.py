@@ -84,6 +84,25 @@ def _children_cpu_s() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+# What Rasa logs when it quietly falls back from the configured tracker store, event broker,
+# lock store or channel to a default: a benchmark of that stack would measure another system.
+FALLBACK_SIGNS = ("could not be found", "not found. Using", "Traceback (most recent call last)")
+
+
+def check_configuration(service: Service) -> None:
+    """Refuse to measure a Rasa server that did not load what its endpoints name."""
+    try:
+        log = service.log_path.read_text(errors="replace")
+    except OSError:
+        return
+    signs = [line.strip() for line in log.splitlines() if any(s in line for s in FALLBACK_SIGNS)]
+    if signs:
+        raise RuntimeError(
+            f"{service.name} started without parts of its configuration; not measuring it:\n"
+            + "\n".join(signs[:5])
+        )
+
+
 def newest_model(directory: Path) -> Path:
     models = sorted(directory.glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)
     if not models:

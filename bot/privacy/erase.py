@@ -18,8 +18,6 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-# After-hours callback requests (in the console's database) name their conversation and hold an
-# encrypted phone number: they go with the conversation.
 from bot.identity import METADATA_KEY, verify_citizen_token
 
 ERASE_SLOT = "erase_request"

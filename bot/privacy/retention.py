@@ -16,9 +16,11 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+# After-hours callback requests name their conversation and hold a sealed phone number:
+# they go with the conversation.
+from bot.callback.store import callbacks as callback_requests
 from bot.privacy.erase import (
     BROKER_EVENTS,
-    CALLBACKS,
     TRACKER_EVENTS,
     conversation_columns,
     delete_conversations,
@@ -78,7 +80,7 @@ def purge(settings: Settings | None = None, now: float | None = None) -> Purged:
         if _has_events(broker):
             stale |= stale_in_broker(broker, cutoff)
             targets.append((broker, BROKER_EVENTS.c.sender_id))
-        targets += conversation_columns(console, CALLBACKS)
+        targets += conversation_columns(console, callback_requests)
         # A conversation recent in either table is kept in both.
         if targets and stale:
             recent = set()

@@ -83,8 +83,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             len(registry.scenarios),
         )
         reloader = Reloader(settings.registry_dir, store, registry.digest, settings.load_demo_citizens)
-        # The store holds it all now; kept here, every record would stay in memory while the
-        # service runs (half a gigabyte at 4,000 scenarios; docs/benchmarks.md).
+        # The store holds it all now; kept here, every record would stay alive while the service
+        # runs (some 280 MB at 4,000 scenarios; docs/benchmarks.md).
         del registry
         watching = (
             asyncio.create_task(reloader.run(settings.registry_reload_seconds))
