@@ -185,6 +185,9 @@ def _profile(plan: Plan, work: Path, bots: list[Bot], turns: dict[str, Any]) -> 
 def run(plan: Plan, out: Path, work: Path, reuse: bool = False) -> dict[str, Any]:
     """Measure everything the plan asks for and write the report under ``out``."""
     started = time.monotonic()
+    # Nothing from an earlier run: no logs (Rasa's warnings are read from them), no databases.
+    for scratch in ("logs", "var", "profile", "registry"):
+        shutil.rmtree(work / scratch, ignore_errors=True)
     work.mkdir(parents=True, exist_ok=True)
     results: dict[str, Any] = {"run": machine.describe() | {"mode": plan.name, "command": _command(plan)}}
     print(

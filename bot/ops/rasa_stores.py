@@ -12,7 +12,8 @@ All three are Rasa's classes, named in the rendered endpoints.yml (bot/ops/stack
 - on SQLite, the embedded default, connections are kept and run in WAL mode
   (bot/sqlite.py): Rasa commits every event, and with SQLite's defaults waiting for
   the disk was most of a turn (docs/benchmarks.md); and a turn's events reach the
-  event broker in one transaction, not one each (the same rows in the same order);
+  event broker in one transaction, not one each (the same rows in the same order),
+  found by counting the stored events rather than rebuilding the stored tracker;
 - the lock store changes a conversation's lock atomically. Rasa's ``RedisLockStore``
   reads the lock, changes it in Python and writes it back: two replicas that take a
   ticket for one conversation at the same moment both get the same number, both run
@@ -27,6 +28,7 @@ All three are Rasa's classes, named in the rendered endpoints.yml (bot/ops/stack
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import logging
 import time
@@ -39,6 +41,7 @@ from rasa.core.lock import Ticket, TicketLock
 from rasa.core.lock_store import LOCK_LIFETIME, LockError, RedisLockStore
 from rasa.core.tracker_store import SQLTrackerStore, create_engine_kwargs
 from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
 # After-hours callback requests name their conversation and hold a sealed phone number:
 # they go with the conversation.
@@ -115,10 +118,39 @@ class TrackerStore(SQLTrackerStore):
 
     async def save(self, tracker: DialogueStateTracker) -> None:
         request = erase_request(tracker.events)
-        if request is None:
-            await super().save(tracker)
+        if request is not None:
+            self.erase(tracker.sender_id, request.get("citizen_id"))
             return
-        self.erase(tracker.sender_id, request.get("citizen_id"))
+        await self._save_new_events(tracker)
+
+    async def _save_new_events(self, tracker: DialogueStateTracker) -> None:
+        """Rasa's ``save``, with the stored events counted once instead of read back.
+
+        Rasa finds a turn's new events twice: for the event broker it rebuilds the stored
+        tracker from its rows (every event replayed) and diffs it; for its own table it counts
+        the same rows. Both are the events past the stored count of this session, so that
+        count serves both: the same rows, in the same order, to the broker and the table.
+        """
+        with self.session_scope() as session:
+            stored = self._event_query(
+                session, tracker.sender_id, fetch_events_from_all_sessions=False
+            ).count()
+            new_events = list(itertools.islice(tracker.events, stored, None))
+            if self.event_broker is not None:
+                await self._stream_new_events(self.event_broker, new_events, tracker.sender_id)
+            for event in new_events:
+                data = event.as_dict()
+                session.add(
+                    self.SQLEvent(
+                        sender_id=tracker.sender_id,
+                        type_name=event.type_name,
+                        timestamp=data.get("timestamp"),
+                        intent_name=data.get("parse_data", {}).get("intent", {}).get(INTENT_NAME_KEY),
+                        action_name=data.get("name"),
+                        data=json.dumps(data),
+                    )
+                )
+            session.commit()
 
     def erase(self, sender_id: str, citizen_id: str | None) -> int:
         """Delete ``sender_id``'s conversation, and every conversation of ``citizen_id``, everywhere

@@ -41,6 +41,7 @@ def test_the_smoke_run_writes_the_report_its_json_and_figures(tmp_path: Path) ->
     assert load["errors"] == 0, load["error_examples"]
     assert len(load["latencies_ms"]) == load["requests"] > 0
     assert 0 < load["p50_ms"] <= load["p95_ms"] <= load["p99_ms"] <= load["max_ms"]
+    assert measured["data_path"]["requests"] == load["requests"] and measured["data_path"]["p99_ms"] > 0
 
     assert (out / "benchmarks" / "registry_scale.png").read_bytes().startswith(b"\x89PNG")
     md = (out / "benchmarks.md").read_text(encoding="utf-8")

@@ -70,8 +70,11 @@ def test_an_invalid_action_reply_raises_rasas_own_error(remote_action: Any, repl
     assert "Failed to validate Action server response" in ours.value.message
 
 
-def test_a_turns_events_reach_the_event_broker_as_rasa_would_write_them(tmp_path: Path) -> None:
-    """One transaction a turn writes the same rows, in the same order, as Rasa's one per event."""
+def test_a_turns_events_reach_the_event_broker_and_the_tracker_table_as_rasa_would_write_them(
+    tmp_path: Path,
+) -> None:
+    """Two turns: one transaction a turn writes the same rows, in the same order, as Rasa's
+    one per event, and the tracker table gets the same rows as Rasa's own save."""
     import asyncio
 
     from rasa.core.brokers.sql import SQLEventBroker
@@ -82,23 +85,34 @@ def test_a_turns_events_reach_the_event_broker_as_rasa_would_write_them(tmp_path
 
     from bot.ops.rasa_stores import EventBroker, TrackerStore
 
-    events = [
+    first = [
         ActionExecuted("action_listen"),
         UserUttered("孩子出生了", {"name": "scenario_newborn", "confidence": 0.9}),
         SlotSet("scenario", "newborn"),
         BotUttered("好的"),
         ActionExecuted("action_listen"),
     ]
+    second = [
+        UserUttered("身份证要交吗", {"name": "ask_material", "confidence": 0.8}),
+        ActionExecuted("action_answer_material"),
+        BotUttered("不用交"),
+        ActionExecuted("action_listen"),
+    ]
 
-    def broker_rows(store_class: type, broker_class: type, name: str) -> list[tuple]:
+    def rows(store_class: type, broker_class: type, name: str) -> tuple[list[tuple], list[tuple]]:
         broker = broker_class(db=str(tmp_path / f"{name}-events.sqlite3"))
         store = store_class(Domain.empty(), db=str(tmp_path / f"{name}-tracker.sqlite3"), event_broker=broker)
-        asyncio.run(store.save(DialogueStateTracker.from_events("citizen-1", events)))
+        asyncio.run(store.save(DialogueStateTracker.from_events("citizen-1", first)))
+        asyncio.run(store.save(DialogueStateTracker.from_events("citizen-1", first + second)))
         with broker.engine.connect() as conn:
-            return [
+            published = [
                 tuple(r) for r in conn.execute(sa.text("SELECT id, sender_id, data FROM events ORDER BY id"))
             ]
+        with store.engine.connect() as conn:
+            query = "SELECT id, sender_id, type_name, timestamp, intent_name, action_name, data FROM events"
+            stored = [tuple(r) for r in conn.execute(sa.text(query + " ORDER BY id"))]
+        return published, stored
 
-    ours = broker_rows(TrackerStore, EventBroker, "ours")
-    assert len(ours) == len(events)
-    assert ours == broker_rows(SQLTrackerStore, SQLEventBroker, "rasa")
+    ours = rows(TrackerStore, EventBroker, "ours")
+    assert len(ours[0]) == len(ours[1]) == len(first) + len(second)
+    assert ours == rows(SQLTrackerStore, SQLEventBroker, "rasa")
