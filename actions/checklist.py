@@ -22,34 +22,41 @@ class ActionChecklist(Action):
         if not scenario:
             dispatcher.utter_message(response="utter_ask_scenario")
             return []
-        citizen = verified_citizen(tracker)
-        try:
-            checklist = await registry.call(
-                registry.checklist, scenario, tracker.get_slot("answers") or {}, citizen
-            )
-        except RegistryUnavailable:
-            apologise_unavailable(dispatcher)
-            return []
-        notice = await self._notice(scenario, checklist, citizen)
-        text = checklist_text(checklist)
-        if citizen is None:
-            text += "\n" + texts.SIGN_IN_HINT
-        text += "\n" + "\n".join(answer_footer(checklist, notice))
-        dispatcher.utter_message(
-            text=text, buttons=FOLLOWUP_BUTTONS, json_message=checklist_card(checklist, notice)
+        return await answer_with_checklist(
+            dispatcher, scenario, tracker.get_slot("answers") or {}, verified_citizen(tracker)
         )
-        version = (checklist.get("registry_version") or {}).get("number")
-        return [
-            SlotSet("condition_answer", None),
-            SlotSet("current_question", None),
-            SlotSet("answer_version", version),
-        ]
 
-    @staticmethod
-    async def _notice(scenario: str, checklist: dict, citizen: str | None) -> dict | None:
-        """The one-time notice of this answer (bot/notice/links.py); the answer stands without it."""
-        try:
-            issued = await registry.call(registry.issue_notice, scenario, checklist["answers"])
-        except (RegistryUnavailable, RegistryRejected):
-            return None
-        return notice_links(settings, issued["code"], citizen)
+
+async def answer_with_checklist(
+    dispatcher: CollectingDispatcher, scenario: str, answers: dict, citizen: str | None
+) -> list[EventType]:
+    """The checklist answer. action_identify_scenario gives it in the same call when nothing needs
+    asking (one action a turn, not two: docs/benchmarks.md); action_checklist after the questions."""
+    try:
+        checklist = await registry.call(registry.checklist, scenario, answers, citizen)
+    except RegistryUnavailable:
+        apologise_unavailable(dispatcher)
+        return []
+    notice = await _notice(scenario, checklist, citizen)
+    text = checklist_text(checklist)
+    if citizen is None:
+        text += "\n" + texts.SIGN_IN_HINT
+    text += "\n" + "\n".join(answer_footer(checklist, notice))
+    dispatcher.utter_message(
+        text=text, buttons=FOLLOWUP_BUTTONS, json_message=checklist_card(checklist, notice)
+    )
+    version = (checklist.get("registry_version") or {}).get("number")
+    return [
+        SlotSet("condition_answer", None),
+        SlotSet("current_question", None),
+        SlotSet("answer_version", version),
+    ]
+
+
+async def _notice(scenario: str, checklist: dict, citizen: str | None) -> dict | None:
+    """The one-time notice of this answer (bot/notice/links.py); the answer stands without it."""
+    try:
+        issued = await registry.call(registry.issue_notice, scenario, checklist["answers"])
+    except (RegistryUnavailable, RegistryRejected):
+        return None
+    return notice_links(settings, issued["code"], citizen)

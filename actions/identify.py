@@ -9,6 +9,7 @@ from rasa_sdk.events import ActionExecutionRejected, ActiveLoop, EventType, Slot
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import texts
+from actions.checklist import answer_with_checklist
 from actions.context import (
     INTERRUPTIONS,
     apologise_unavailable,
@@ -16,6 +17,7 @@ from actions.context import (
     registry,
     scenario_names,
     settings,
+    verified_citizen,
 )
 from bot.nlu.intents import identify, intent_of, leans_to, scenario_of
 from bot.nlu.options import infer_answers, match_option
@@ -55,11 +57,13 @@ class ActionIdentifyScenario(Action):
                     dispatcher.utter_message(text=texts.ASK_WHAT_ELSE)
                     return [*_reset(None), SlotSet("next_step", "wait")]
                 return await self._identified(
-                    dispatcher, chosen, tracker.get_slot("description") or "", names
+                    dispatcher, tracker, chosen, tracker.get_slot("description") or "", names
                 )
             found = identify(message, known=set(names))
             if found.decision == "identified":
-                return await self._identified(dispatcher, found.scenario, message.get("text") or "", names)
+                return await self._identified(
+                    dispatcher, tracker, found.scenario, message.get("text") or "", names
+                )
             if found.decision == "clarify" and found.ranking:
                 return [
                     *_reset(None),
@@ -74,7 +78,12 @@ class ActionIdentifyScenario(Action):
             return [SlotSet("next_step", "wait")]
 
     async def _identified(
-        self, dispatcher: CollectingDispatcher, scenario_id: str, text: str, names: dict[str, str]
+        self,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        scenario_id: str,
+        text: str,
+        names: dict[str, str],
     ) -> list[EventType]:
         scenario = await registry.call(registry.scenario, scenario_id) if scenario_id in names else None
         if scenario is None:
@@ -96,8 +105,11 @@ class ActionIdentifyScenario(Action):
         if scenario.get("questions"):
             unanswered = (await registry.call(registry.checklist, scenario_id, answers))["unanswered"]
         dispatcher.utter_message(text=f"好的，您要办的是「{scenario['name']}」。")
-        step = "ask_conditions" if unanswered else "checklist"
-        return [*_reset(scenario_id, answers=answers), SlotSet("next_step", step)]
+        if unanswered:
+            return [*_reset(scenario_id, answers=answers), SlotSet("next_step", "ask_conditions")]
+        # Nothing to ask: the answer comes in this same call.
+        answered = await answer_with_checklist(dispatcher, scenario_id, answers, verified_citizen(tracker))
+        return [*_reset(scenario_id, answers=answers), *answered, SlotSet("next_step", "answered")]
 
 
 def _choices(candidates: list[str], names: dict[str, str]) -> dict[str, Any]:

@@ -32,10 +32,24 @@ def test_identified_scenario_with_a_question_goes_to_the_form(run):
     assert slots(events)["answers"] == {}
 
 
-def test_a_situation_stated_up_front_is_not_asked(run):
-    _, events = run(ActionIdentifyScenario, load_tracker("newborn_described_with_situation"))
+def test_a_situation_stated_up_front_is_not_asked_and_the_answer_comes_in_the_same_call(
+    run, registry_service
+):
+    messages, events = run(ActionIdentifyScenario, load_tracker("newborn_described_with_situation"))
     assert slots(events)["answers"] == {"parents_ethnicity": "different"}
-    assert slots(events)["next_step"] == "checklist"
+    assert slots(events)["next_step"] == "answered"
+    assert "新生儿出生一件事" in messages[0]["text"]
+    card = messages[1]["custom"]
+    expected = requests.post(
+        registry_service[0] + "/checklist",
+        json={"scenario": "newborn", "answers": {"parents_ethnicity": "different"}},
+        timeout=10,
+    ).json()
+    assert card["summary"] == expected["summary"]
+    assert [i["material"] for g in card["to_submit"] for i in g["items"]] == [
+        i["material"] for g in expected["to_submit_by_issuer"] for i in g["items"]
+    ]
+    assert slots(events)["answer_version"] == expected["registry_version"]["number"]
 
 
 def test_vague_request_asks_which_matter(run):
