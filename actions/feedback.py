@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType
+from rasa_sdk.events import EventType, FollowupAction
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.context import registry, verified_citizen
@@ -38,10 +38,15 @@ class ActionFeedback(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[EventType]:
         intent = (tracker.latest_message.get("intent") or {}).get("name")
+        if intent not in INTENT_RATING and intent != "feedback_reason" and not _asked_why(tracker):
+            # Words after a thank-you or a "noted" (data/rules.yml): a new request, not a reason.
+            return [FollowupAction("action_identify_scenario")]
         rating = INTENT_RATING.get(intent or "", UNHELPFUL)
         reason = None
         material = None
-        if intent == "feedback_reason":
+        if intent not in INTENT_RATING:
+            # A reason: a button (feedback_reason with its entity), or typed words the rules sent
+            # here because they answer "哪里不对" (mapped onto a reason by keywords, then forgotten).
             reason = _entity(tracker, "feedback_reason") or reason_of(
                 tracker.latest_message.get("text") or ""
             )
@@ -96,6 +101,19 @@ class ActionFeedback(Action):
             if item["status"] != "not_applicable"
         ]
         dispatcher.utter_message(text=WHICH_MATERIAL, buttons=buttons)
+
+
+def _asked_why(tracker: Tracker) -> bool:
+    """Whether the bot's last words before the person's latest message asked why it did not help."""
+    seen_user = False
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            if seen_user:
+                return False
+            seen_user = True
+        elif event.get("event") == "bot" and seen_user:
+            return event.get("text") == SORRY
+    return False
 
 
 def _version(value: Any) -> int | None:

@@ -23,6 +23,16 @@ def load_tracker(name: str, **substitutions: str) -> Tracker:
     return Tracker.from_dict(json.loads(text))
 
 
+@pytest.fixture(scope="package")
+def registry_service(tmp_path_factory):
+    """The actions only need one store; the service's own tests cover PostgreSQL."""
+    from tests.conftest import start_registry
+
+    service = start_registry(tmp_path_factory.mktemp("actions-registry"))
+    yield service.url, ""
+    service.stop()
+
+
 @pytest.fixture
 def run(registry_service, monkeypatch):
     """``run(ActionClass, tracker)`` → (messages, events), with the actions' registry client on the test service."""

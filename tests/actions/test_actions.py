@@ -14,16 +14,6 @@ from tests.actions.conftest import load_tracker, slots
 pytestmark = pytest.mark.usefixtures("registry_service")
 
 
-@pytest.fixture(scope="module", params=["sqlite"])
-def registry_service(request, tmp_path_factory):
-    """The actions only need one store; the service's own tests cover PostgreSQL."""
-    from tests.conftest import start_registry
-
-    service = start_registry(tmp_path_factory.mktemp("actions-registry"))
-    yield service.url, ""
-    service.stop()
-
-
 def test_identified_scenario_with_a_question_goes_to_the_form(run):
     messages, events = run(ActionIdentifyScenario, load_tracker("newborn_described"))
     assert "新生儿出生一件事" in messages[0]["text"]
