@@ -137,6 +137,7 @@ async function consoleLogin(page, staff = 'zhang-san') {
   await page.locator('#token').fill(config.staffToken);
   await page.locator('.login-box button[type="submit"]').click();
   await page.locator('#queue-list').waitFor({ state: 'attached' });
+  await page.locator('html[data-ready="true"]').waitFor({ state: 'attached' }); // its scripts have run
   return response.status();
 }
 
@@ -314,11 +315,27 @@ const scenarios = {
 
     const consolePhone = await newPage(browser, PHONE);
     await consolePhone.goto(config.web + '/console');
+    await consolePhone.locator('html[data-ready="true"]').waitFor({ state: 'attached' });
     await consolePhone.locator('#caller-text').fill(config.workspace);
     await consolePhone.locator('#assist-card .oo-card').waitFor();
     await shot(consolePhone, 'console-phone.png', true);
     results.consolePhone = await axe(consolePhone);
     return { violations: results, phonePanel: box, loginStatus, deskIdentified };
+  },
+
+  /** A slow network: words typed before the console's script has run are read when it runs. */
+  async consoleSlowScript(browser) {
+    const desk = await newPage(browser);
+    await consoleLogin(desk);
+    let release;
+    const held = new Promise((resolve) => { release = resolve; });
+    await desk.route('**/console/assets/console.js', async (route) => { await held; await route.continue(); });
+    await desk.reload({ waitUntil: 'commit' });
+    await desk.locator('#caller-text').fill(config.workspace); // the page is parsed, its script held back
+    const readyBefore = await desk.locator('html[data-ready="true"]').count();
+    release();
+    await desk.locator('#assist-card .oo-card').waitFor();
+    return { readyBefore, identified: await desk.locator('#identified').innerText() };
   },
 
   /** One <script> tag in a foreign page; with the Rasa server unreachable the widget says so and retries. */

@@ -61,3 +61,9 @@ def test_no_serious_accessibility_violations_and_screenshots_at_both_widths(brow
     assert "退休" in seen["deskIdentified"]
     for name in ("portal-phone", "console-phone"):
         assert (SCREENSHOTS / f"{name}.png").exists(), name
+
+
+def test_words_typed_before_the_console_script_ran_are_not_lost(browser):
+    seen = browser("consoleSlowScript", **SCRIPT)
+    assert seen["readyBefore"] == 0, "the text was typed while the script was still held back"
+    assert "退休" in seen["identified"]

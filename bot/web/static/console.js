@@ -343,6 +343,10 @@
 
   // -- start ------------------------------------------------------------------------------
   showAssist({ decision: null, scenario: null, ranking: [], questions: [], checklist: null, answers: {} });
+  // Words typed (or restored by the browser) before this deferred script ran are read now, not lost.
+  if ($('caller-text').value.trim()) assist();
+  // Every deferred script has run by DOMContentLoaded: the page is ready to use (tests wait for it).
+  document.addEventListener('DOMContentLoaded', () => { document.documentElement.dataset.ready = 'true'; });
   loadScenarios();
   refreshQueue();
   refreshAudit();
