@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+import requests
 
 from bot.ops.local_postgres import LocalPostgres
 from bot.ops.procs import Service, free_port
@@ -145,3 +147,20 @@ def chat(stack, request: pytest.FixtureRequest):
         )
 
     return start
+
+
+def rasa_tracker(stack, conversation_id: str) -> dict[str, Any]:
+    """A conversation's tracker, read straight from the Rasa server's HTTP API (with its token)."""
+    response = requests.get(
+        f"{stack.service('rasa').url}/conversations/{conversation_id}/tracker",
+        params={"token": stack.settings.rasa_api_token},
+        timeout=30,
+    )
+    response.raise_for_status()
+    return response.json()
+
+
+@pytest.fixture(scope="session")
+def tracker(stack) -> Callable[[str], dict[str, Any]]:
+    """``tracker(conversation_id)``: :func:`rasa_tracker` on the suite's stack."""
+    return lambda conversation_id: rasa_tracker(stack, conversation_id)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import requests
 
 from bot.identity import sign_citizen_token
-from tests.conftest import Chat
+from tests.conftest import Chat, rasa_tracker
 
 
 def registry_checklist(stack, scenario: str, answers: dict, citizen: str | None = None) -> dict:
@@ -97,11 +97,7 @@ def test_asking_for_a_person(stack, chat):
     person.say("我老婆刚生了孩子，要办些什么手续")
     reply = person.say("转人工")
     assert "人工" in Chat.text(reply)
-    tracker = requests.get(
-        f"{stack.service('rasa').url}/conversations/{person.sender}/tracker",
-        params={"token": stack.settings.rasa_api_token},
-        timeout=10,
-    ).json()
+    tracker = rasa_tracker(stack, person.sender)
     assert tracker["slots"]["handoff"] == "requested"
     assert tracker["active_loop"] in ({}, None) or not tracker["active_loop"].get("name")
 

@@ -33,7 +33,7 @@ from bot.registry.checklist import compute_checklist
 from bot.render import checklist_text
 from bot.settings import ROOT
 from tests.channels.fake_platforms import FakeTelegramApi, FakeWeixinApi
-from tests.conftest import TELEGRAM_TEST_SETTINGS
+from tests.conftest import TELEGRAM_TEST_SETTINGS, rasa_tracker
 
 _MSG_IDS = itertools.count(int(time.time()) * 1000)
 LIFE_EVENT = "我老婆刚生了孩子，要办些什么手续"
@@ -189,9 +189,7 @@ def next_msg_id() -> int:
 
 def user_events(stack, sender: str) -> list[dict]:
     """The user events of a conversation, read through Rasa's HTTP API."""
-    url = f"{stack.service('rasa').url}/conversations/{sender}/tracker"
-    tracker = requests.get(url, params={"token": stack.settings.rasa_api_token}, timeout=10).json()
-    return [e for e in tracker.get("events") or [] if e.get("event") == "user"]
+    return [e for e in rasa_tracker(stack, sender).get("events") or [] if e.get("event") == "user"]
 
 
 def lines(texts: list[str]) -> list[str]:

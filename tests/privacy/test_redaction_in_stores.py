@@ -10,7 +10,7 @@ import requests
 
 from bot.privacy.redact import REDACTED, redact
 from bot.settings import ROOT
-from tests.conftest import Chat
+from tests.conftest import Chat, rasa_tracker
 from tests.fuzz.test_weixin_endpoints import _fields, _signed
 from tests.privacy.conftest import all_rows_as_text
 
@@ -37,11 +37,7 @@ def test_rest_numbers_are_redacted_before_storing_and_the_bot_still_understands(
     person = chat()
     reply = person.say(SAID)
     assert "新生儿出生一件事" in Chat.text(reply)
-    tracker = requests.get(
-        f"{stack.service('rasa').url}/conversations/{person.sender}/tracker",
-        params={"token": stack.settings.rasa_api_token},
-        timeout=30,
-    ).json()
+    tracker = rasa_tracker(stack, person.sender)
     said = [e["text"] for e in tracker["events"] if e["event"] == "user"]
     assert said == [redact(SAID)] and said[0].count(REDACTED) == 3
     _nowhere(stack)

@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import requests
 
 from bot.settings import ROOT
 
@@ -138,19 +137,3 @@ def socket_chat(rasa: str) -> Iterator[Callable[..., SocketChat]]:
     yield start
     for chat in opened:
         chat.close()
-
-
-@pytest.fixture(scope="session")
-def tracker(stack) -> Callable[[str], dict[str, Any]]:
-    """A conversation's tracker, read straight from the Rasa server's HTTP API."""
-
-    def read(conversation_id: str) -> dict[str, Any]:
-        response = requests.get(
-            f"{stack.service('rasa').url}/conversations/{conversation_id}/tracker",
-            params={"token": stack.settings.rasa_api_token},
-            timeout=10,
-        )
-        response.raise_for_status()
-        return response.json()
-
-    return read
