@@ -192,7 +192,9 @@ const scenarios = {
     await page.goto(config.web + '/');
     await widget.open(page);
     const input = page.locator('#oo-input');
-    const initial = await widget.count(page);
+    // The person's own messages only: the bot's reply to the last one may already be in when counted.
+    const sent = () => page.locator('.oo-msg[data-from="user"]').count();
+    const initial = await sent();
     await input.click();
     // A real composition in Chromium's input pipeline: pinyin "ban" on its way to 办.
     const cdp = await browser.context.newCDPSession(page);
@@ -200,7 +202,7 @@ const scenarios = {
     await page.keyboard.press('Enter');
     await cdp.send('Input.insertText', { text: '办' });
     await page.waitForTimeout(300);
-    const afterComposingEnter = await widget.count(page);
+    const afterComposingEnter = await sent();
     // What Safari sends: the Enter that ends a composition arrives with keyCode 229.
     const dispatched = await input.evaluate((node) => {
       const event = new KeyboardEvent('keydown', { key: 'Enter', code: 'Enter', keyCode: 229, bubbles: true, cancelable: true });
@@ -208,7 +210,7 @@ const scenarios = {
       return { keyCode: event.keyCode, defaultPrevented: event.defaultPrevented };
     });
     await page.waitForTimeout(300);
-    const after229 = await widget.count(page);
+    const after229 = await sent();
     await input.fill('退休');
     await input.press('Enter');
     await page.locator('.oo-msg[data-from="user"]').first().waitFor();
@@ -217,7 +219,7 @@ const scenarios = {
       afterComposingEnter,
       after229,
       dispatched,
-      afterPlainEnter: await widget.count(page),
+      afterPlainEnter: await sent(),
       sentTexts: (await widget.texts(page)).filter((m) => m.from === 'user').map((m) => m.text),
     };
   },
