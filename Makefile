@@ -33,7 +33,7 @@ help:
 	@echo "make audit    known vulnerabilities of the pinned packages (pip-audit)"
 	@echo "make install  create $(VENV) from requirements.lock (fast when nothing changed)"
 	@echo "make lock     re-resolve pyproject.toml into requirements.lock"
-	@echo "make registry-import  re-import ../shared/data/registry-seed into data/registry"
+	@echo "make registry-import  re-import data/sources/hunan into data/registry (SEED=dir: copy a newer seed in first)"
 	@echo "make web-deps npm ci in bot/web, and Debian's chromium for the browser tests"
 
 install: $(STAMP)
@@ -174,5 +174,6 @@ audit:
 		$(AUDIT_VENV)/bin/python -m pip install --quiet "pip==$(PIP_VERSION)" pip-audit; }
 	$(AUDIT_VENV)/bin/pip-audit --requirement requirements.lock --no-deps --disable-pip --progress-spinner off
 
+# SEED=/path/to/newer/seed replaces data/sources/hunan with it (PROVENANCE.md records when), then imports.
 registry-import: install
-	$(PY) -m bot registry import
+	$(PY) -m bot registry import $(if $(SEED),--refresh $(SEED))

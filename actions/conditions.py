@@ -2,23 +2,31 @@
 
 The form has one slot, ``condition_answer``; its answers collect in ``answers``
 and it is "done" when the registry reports no unanswered question that would
-change the list. A reply that is not an answer but another request (转人工, a
-different matter, 身份证要交吗) is handed back to the rules, which deal with it.
+change the list. A reply that is not an answer but another request is not met
+with "please choose": 转人工 or 身份证要交吗 is handed back to the rules, which
+deal with it and resume the questions; a change of subject (another scenario or
+matter, a vague request) leaves the questions and is answered or clarified by
+action_identify_scenario: through the rules that deactivate the form for the
+intents such requests come with, else straight after the form.
 """
 
 from __future__ import annotations
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import ActionExecutionRejected, ActiveLoop, EventType, SlotSet
+from rasa_sdk.events import ActionExecutionRejected, ActiveLoop, EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import texts
-from actions.context import INTERRUPTIONS, apologise_unavailable, is_fresh_reply, registry, scenario_names
-from bot.nlu.intents import identify, leans_to, scenario_of
+from actions.context import INTERRUPTIONS, apologise_unavailable, is_fresh_reply, registry
+from actions.entries import another_entry
+from bot.nlu.intents import FALLBACK_INTENT, identify, leans_to, scenario_of
 from bot.nlu.options import match_option
 from bot.registry.client import RegistryUnavailable
 
 FORM = "conditions_form"
+# Intents whose rules (data/rules.yml, and the generated scenario rules) leave the questions for
+# action_identify_scenario when the form hands such a reply back.
+LEAVE_BY_RULE = {FALLBACK_INTENT, "out_of_scope", "vague_request"}
 
 
 def _question_buttons(question: dict) -> list[dict[str, str]]:
@@ -39,7 +47,9 @@ class ActionAskConditionAnswer(Action):
             return [ActiveLoop(None), SlotSet("requested_slot", None)]
         question = checklist["unanswered"][0] if checklist["unanswered"] else None
         if question is None:
-            return [SlotSet("condition_answer", "done")]
+            # Nothing (left) to ask, e.g. the conversation moved to a matter without questions:
+            # the form ends now and the rules give the checklist, rather than wait in silence.
+            return [SlotSet("condition_answer", "done"), SlotSet("requested_slot", None)]
         lead = texts.FIRST_QUESTION_LEAD if not answers else ""
         dispatcher.utter_message(text=lead + question["text"], buttons=_question_buttons(question))
         return [SlotSet("current_question", question["id"])]
@@ -66,7 +76,17 @@ class ValidateConditionsForm(Action):
             polar = next((i for i in ("affirm", "deny") if leans_to(message, i)), intent)
             choice = match_option(question, message.get("text") or "", polar)
             if choice is None:
-                if await self._is_interruption(tracker, intent, scenario_id):
+                if self._changes_subject(tracker, intent, scenario_id):
+                    if intent in LEAVE_BY_RULE or scenario_of(intent):
+                        return [ActionExecutionRejected(FORM)]
+                    # Any other intent's rule would resume the questions: end the form here (a slot
+                    # must be set, or Rasa takes the reply for no answer) and decide afresh.
+                    return [
+                        SlotSet("current_question", None),
+                        SlotSet("requested_slot", None),
+                        FollowupAction("action_identify_scenario"),
+                    ]
+                if intent in INTERRUPTIONS:
                     return [ActionExecutionRejected(FORM)]
                 dispatcher.utter_message(text=texts.PICK_AN_OPTION)
                 return [SlotSet("condition_answer", None)]
@@ -79,11 +99,20 @@ class ValidateConditionsForm(Action):
         return [SlotSet("answers", answers), SlotSet("condition_answer", done)]
 
     @staticmethod
-    async def _is_interruption(tracker: Tracker, intent: str | None, current: str | None) -> bool:
-        if intent in INTERRUPTIONS:
+    def _changes_subject(tracker: Tracker, intent: str | None, current: str | None) -> bool:
+        """Another entry named or identified, or (for a request of its own, not a question about
+        this one) a vague request or a few other candidates: a new subject, not an answer."""
+        if another_entry(tracker) is not None:
             return True
-        if scenario_of(intent):
-            names = await scenario_names.get()
-            found = identify(tracker.latest_message, known=set(names))
-            return found.decision == "identified" and found.scenario != current
-        return False
+        if intent in INTERRUPTIONS:
+            return False
+        decided = identify(tracker.latest_message)
+        if decided.decision == "vague":
+            return True
+        # A reply the model cannot place ("我们俩不一样") may rank a few entries loosely: only a
+        # reply the model reads as a request of its own asks which of them it means.
+        return (
+            decided.decision == "clarify"
+            and intent != FALLBACK_INTENT
+            and current not in {c.id for c in decided.candidates}
+        )

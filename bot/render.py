@@ -132,6 +132,34 @@ def stats_lines(stats: dict[str, Any]) -> Iterable[str]:
             f"{r['after_materials']} 项，跑动 {r['before_visits']}→{r['after_visits']} 次，"
             f"时限 {r['before_days']}→{r['after_days']} 天。"
         )
+    yield from _guide_totals_lines(stats)
+
+
+def _guide_totals_lines(stats: dict[str, Any]) -> Iterable[str]:
+    """The ordinary matters, scenarios and matters together, and each department's share."""
+    matters = (stats.get("by_kind") or {}).get("matter")
+    every = stats.get("all")
+    if not matters or not every:
+        return
+    yield ""
+    yield (
+        f"办事事项 {matters['guides']} 个、{matters['requirements']} 项材料要求：免提交 {matters['exempt']} 项，"
+        f"一次提交复用 {matters['submit_once']} 项，占比 {(matters['once_or_exempt_share'] or 0):.1%}。"
+    )
+    yield (
+        f"一件事与事项合计 {every['guides']} 个、{every['requirements']} 项材料要求，"
+        f"只交一次或免提交占比 {(every['once_or_exempt_share'] or 0):.1%}。"
+    )
+    departments = stats.get("by_department") or []
+    if departments:
+        yield ""
+        yield f"{'部门':<24}{'一件事':>5}{'事项':>5}{'材料':>6}{'免提交':>6}{'占比':>8}"
+        for row in departments:
+            share = row["once_or_exempt_share"]
+            yield (
+                f"{(row['department'] or '（未注明）')[:22]:<24}{row['scenarios']:>6}{row['matters']:>6}"
+                f"{row['requirements']:>7}{row['exempt']:>7}{'' if share is None else f'{share:.0%}':>9}"
+            )
 
 
 def checklist_card(checklist: dict[str, Any], notice: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -305,8 +333,11 @@ def notice_words(checklist: dict[str, Any], scenario: dict[str, Any]) -> dict[st
     """The one-time notice (一次告知单) as words, section by section; bot/notice/page.py lays it out.
 
     Everything comes from the checklist and the scenario's registry document; a field the
-    guide leaves empty says so instead of being filled in."""
+    guide leaves empty says so instead of being filled in. A matter's guide (``kind`` matter) is
+    one matter of one department: its department leads, its own row is the one matter, and its
+    official guide page is where to apply online."""
     contact = scenario.get("contact") or {}
+    matter = scenario.get("kind") == "matter"
     matters = [
         {
             "name": m["name"],
@@ -316,6 +347,20 @@ def notice_words(checklist: dict[str, Any], scenario: dict[str, Any]) -> dict[st
         }
         for m in scenario.get("matters") or []
     ]
+    if matter:
+        matters = [
+            {
+                "name": scenario.get("name") or checklist["scenario"]["name"],
+                "department": scenario.get("handling_department")
+                or scenario.get("department")
+                or "指南未写明",
+                "days": days_text(scenario.get("promised_days")),
+            }
+        ]
+    lead = scenario.get("lead_department") or (scenario.get("department") if matter else None)
+    online_url = contact.get("online_url") or (
+        (scenario.get("source") or {}).get("official_url") if matter else None
+    )
     steps = [s.strip() for s in (scenario.get("process") or "").replace("→", "->").split("->") if s.strip()]
     return {
         "scenario": checklist["scenario"]["name"],
@@ -328,12 +373,13 @@ def notice_words(checklist: dict[str, Any], scenario: dict[str, Any]) -> dict[st
         "summary": summary_line(checklist["summary"]),
         "incomplete": checklist.get("materials_incomplete"),
         "groups": notice_groups(checklist),
-        "lead_department": scenario.get("lead_department") or "指南未写明",
-        "cooperating_departments": "、".join(scenario.get("cooperating_departments") or []) or "指南未写明",
+        "lead_department": lead or "指南未写明",
+        "cooperating_departments": "、".join(scenario.get("cooperating_departments") or [])
+        or ("不涉及（单一事项）" if matter else "指南未写明"),
         "matters": matters,
         "days": days_text(scenario.get("promised_days")),
         "steps": steps,
-        "online_url": contact.get("online_url"),
+        "online_url": online_url,
         "service_points": [
             {
                 "name": p.get("name") or "",

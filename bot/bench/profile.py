@@ -27,6 +27,8 @@ RATE_HZ = 100
 # part that any frame of its stack names (DIET inside the processor inside Sanic is DIET's).
 PARTS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("NLU: DIET classifier (TensorFlow)", ("/rasa/nlu/classifiers/diet", "/rasa/utils/tensorflow/")),
+    # Before the tokenizer: the Jieba calls the matcher makes are the matcher's cost.
+    ("NLU: registry matcher", ("/bot/nlu/registry_matcher", "/bot/nlu/retrieval")),
     ("NLU: tokenizer (Jieba)", ("/jieba/", "/bot/nlu/tokenizer", "/rasa/nlu/tokenizers/")),
     ("NLU: featurizers", ("/rasa/nlu/featurizers/",)),
     ("NLU: entity extractors, fallback", ("/rasa/nlu/extractors/", "/rasa/nlu/classifiers/fallback")),

@@ -1,9 +1,10 @@
-"""One benchmark run from start to end: train, serve, load, profile, scale, write the report.
+"""One benchmark run from start to end: train, serve, load, profile, identify, scale, report.
 
 Everything a figure needs is started here on free ports and stopped after (never the
 ports ``make run`` uses); nothing is read from a previous run, so anyone can repeat it.
 The smoke plan does the same with a registry of the real size and a few requests, in
 seconds, so the test suite can check that the harness runs and writes what it should.
+``--parts`` runs some parts only (for working on one of them; the report says which ran).
 """
 
 from __future__ import annotations
@@ -12,13 +13,14 @@ import shutil
 import signal
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from bot.bench import machine, report
 from bot.bench.conversation import Bot, compare, our_probes, stock_probes
 from bot.bench.footprint import peak_rss_mb, service_rss_mb
+from bot.bench.identification import run_identification
 from bot.bench.load import run_load
 from bot.bench.profile import breakdown, sampling
 from bot.bench.progress import stage
@@ -48,6 +50,8 @@ class Plan:
     registry_backends: tuple[str, ...] = ("sqlite",)
     registry_requests: int = 60
     registry_concurrencies: tuple[int, ...] = (1,)
+    # /model/parse requests per model, ours and today's, at one client (0: not measured).
+    ident_requests: int = 0
 
     @property
     def conversation(self) -> bool:
@@ -64,6 +68,7 @@ FULL = Plan(
     registry_backends=("sqlite", "postgresql"),
     registry_requests=1000,
     registry_concurrencies=(1, 8),
+    ident_requests=1000,
 )
 # Everything a full run does, with few requests: for trying the harness, not for the docs.
 QUICK = Plan(
@@ -73,8 +78,11 @@ QUICK = Plan(
     warmup=8,
     profile_turns=40,
     registry_requests=100,
+    ident_requests=100,
 )
 SMOKE = Plan(name="smoke")
+PLANS = {p.name: p for p in (FULL, QUICK, SMOKE)}
+PARTS = ("conversation", "identification", "registry")
 
 
 def _model_mb(path: Path) -> float:
@@ -169,6 +177,30 @@ def _conversation(plan: Plan, work: Path, results: dict[str, Any], reuse: bool =
         stock.stop()
 
 
+def _our_model(work: Path, results: dict[str, Any], reuse: bool) -> Path:
+    """Our model for identification: the one this run trained, the last run's (``reuse``),
+    or one trained now (and its training reported, as the conversation part reports it)."""
+    trained_now = "ours" in (results.get("footprint") or {}).get("training", {})
+    if trained_now or reuse:
+        return newest_model(work / "models")
+    shutil.rmtree(work / "models", ignore_errors=True)
+    trained = train_ours(work / "models", work / "logs" / "train-ours.log")
+    if trained.returncode:
+        raise RuntimeError(f"training our model failed; see {trained.log}")
+    model = newest_model(work / "models")
+    results.setdefault("footprint", {}).setdefault("training", {})["ours"] = _training(trained, model)
+    return model
+
+
+def _identification(plan: Plan, work: Path, results: dict[str, Any], reuse: bool = False) -> None:
+    """``/model/parse`` of our model against today's 40-scenario model, and both servers' memory."""
+    our_model = _our_model(work, results, reuse)
+    results["identification"] = run_identification(work, our_model, plan.ident_requests, plan.warmup, reuse)
+    training = results["identification"].get("training_today")
+    if training:
+        results.setdefault("footprint", {}).setdefault("training", {})["today"] = training
+
+
 def _profile(plan: Plan, work: Path, bots: list[Bot], turns: dict[str, Any]) -> dict[str, Any]:
     """py-spy's proportions for each bot's servers, applied to the CPU time per turn of the timed
     run at concurrency 1 (``turns``: the turn results by bot and concurrency)."""
@@ -182,29 +214,38 @@ def _profile(plan: Plan, work: Path, bots: list[Bot], turns: dict[str, Any]) -> 
     return out
 
 
-def run(plan: Plan, out: Path, work: Path, reuse: bool = False) -> dict[str, Any]:
-    """Measure everything the plan asks for and write the report under ``out``."""
+def run(
+    plan: Plan, out: Path, work: Path, reuse: bool = False, parts: tuple[str, ...] = PARTS
+) -> dict[str, Any]:
+    """Measure everything the plan asks for (of ``parts``) and write the report under ``out``."""
     started = time.monotonic()
     # Nothing from an earlier run: no logs (Rasa's warnings are read from them), no databases.
-    for scratch in ("logs", "var", "profile", "registry"):
+    for scratch in ("logs", "var", "profile", "registry", "ident"):
         shutil.rmtree(work / scratch, ignore_errors=True)
     work.mkdir(parents=True, exist_ok=True)
-    results: dict[str, Any] = {"run": machine.describe() | {"mode": plan.name, "command": _command(plan)}}
+    command = _command(plan) + ("" if set(parts) == set(PARTS) else f" --parts {','.join(parts)}")
+    if plan.registry_factors != PLANS[plan.name].registry_factors:
+        command += f" --registry-factors {','.join(map(str, plan.registry_factors))}"
+    results: dict[str, Any] = {"run": machine.describe() | {"mode": plan.name, "command": command}}
+    results["run"]["parts"] = list(parts)
     print(
         f"[bench] {plan.name} run on {results['run']['cpu']} ({results['run']['cores']} cores), "
         f"load average {results['run']['load_average_start']}",
         flush=True,
     )
-    if plan.conversation:
+    if plan.conversation and "conversation" in parts:
         _conversation(plan, work, results, reuse)
-    with stage("registry scale"):
-        results["registry"] = run_registry_bench(
-            work / "registry",
-            plan.registry_factors,
-            plan.registry_backends,
-            plan.registry_requests,
-            plan.registry_concurrencies,
-        )
+    if plan.ident_requests and "identification" in parts:
+        _identification(plan, work, results, reuse)
+    if "registry" in parts:
+        with stage("registry scale"):
+            results["registry"] = run_registry_bench(
+                work / "registry",
+                plan.registry_factors,
+                plan.registry_backends,
+                plan.registry_requests,
+                plan.registry_concurrencies,
+            )
     results["run"]["load_average_end"] = machine.load_average()
     results["run"]["duration_s"] = round(time.monotonic() - started, 1)
     md = report.write(results, out)
@@ -228,8 +269,34 @@ def summary_line(results: dict[str, Any]) -> str:
         r = report.ratios(conv, "turn")
         line += f"; turn median ours/stock {r['1']['p50']} at 1 client"
         line += "".join(f", throughput ratio {v['throughput']} at {c}" for c, v in r.items() if c != "1")
+    ident = results.get("identification") or {}
+    if ident.get("nlu"):
+        r = report.ident_ratios(ident)
+        line += f"; parse median ours/today's model {r['p50']}, p99 {r['p99']}"
     load_end = results["run"]["load_average_end"]
     return line + f"; load average {load_end[0]} at the end"
+
+
+def _parts(text: str) -> tuple[str, ...]:
+    import argparse
+
+    parts = tuple(p.strip() for p in text.split(",") if p.strip())
+    unknown = [p for p in parts if p not in PARTS]
+    if unknown or not parts:
+        raise argparse.ArgumentTypeError(f"parts are {', '.join(PARTS)}; not {', '.join(unknown) or text!r}")
+    return parts
+
+
+def _factors(text: str) -> tuple[int, ...]:
+    import argparse
+
+    try:
+        factors = tuple(int(x) for x in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"sizes are whole numbers like 1,10,100; not {text!r}") from None
+    if not factors or min(factors) < 1:
+        raise argparse.ArgumentTypeError("sizes are 1 or more")
+    return factors
 
 
 def _interrupt(*_: object) -> None:
@@ -244,7 +311,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot.bench", description=__doc__.splitlines()[0])
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("--smoke", action="store_true", help="a few seconds: the registry only, few requests")
-    mode.add_argument("--quick", action="store_true", help="every part with few requests (about 6 minutes)")
+    mode.add_argument("--quick", action="store_true", help="every part with few requests (about 10 minutes)")
     parser.add_argument(
         "--reuse-models",
         action="store_true",
@@ -254,8 +321,21 @@ def main(argv: list[str] | None = None) -> int:
         "--out", type=Path, help="where benchmarks.md goes (default: docs/, or var/bench-smoke/)"
     )
     parser.add_argument("--work", type=Path, help="scratch directory (default: var/bench/)")
+    parser.add_argument(
+        "--parts",
+        type=_parts,
+        default=PARTS,
+        help=f"comma-separated parts to run (default: all of {', '.join(PARTS)})",
+    )
+    parser.add_argument(
+        "--registry-factors",
+        type=_factors,
+        help="registry sizes to measure, as multiples of the real one (e.g. 1,10; default: the plan's)",
+    )
     args = parser.parse_args(argv)
     plan = SMOKE if args.smoke else QUICK if args.quick else FULL
+    if args.registry_factors:
+        plan = replace(plan, registry_factors=args.registry_factors)
     # Only a full run writes the docs; the others write under var/ unless told otherwise.
     out = args.out or (ROOT / "docs" if plan is FULL else ROOT / "var" / f"bench-{plan.name}")
     work = args.work or ROOT / "var" / ("bench" if plan is FULL else f"bench-{plan.name}-work")
@@ -264,7 +344,7 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, _interrupt)
     signal.signal(signal.SIGINT, _interrupt)
     try:
-        run(plan, out, work, args.reuse_models)
+        run(plan, out.resolve(), work.resolve(), args.reuse_models, args.parts)
     except KeyboardInterrupt:
         print("[bench] interrupted; servers stopped", file=sys.stderr)
         return 130

@@ -56,15 +56,16 @@ class Timed:
     cpu_seconds: float = 0.0
 
 
-def run_logged(argv: list[str], log: Path, cwd: Path, what: str) -> Timed:
-    """Run a long command with its output in a log, printing a line every 15 s while it runs."""
+def run_logged(argv: list[str], log: Path, cwd: Path, what: str, env: dict[str, str] | None = None) -> Timed:
+    """Run a long command with its output in a log, printing a line every 15 s while it runs
+    (``env``: its whole environment; by default ours with Rasa's quiet settings)."""
     log.parent.mkdir(parents=True, exist_ok=True)
     print(f"[bench] {what} (log: {log}) …", flush=True)
     started = time.monotonic()
     cpu_before = _children_cpu_s()
     with log.open("wb") as out:
         proc = subprocess.Popen(
-            argv, cwd=cwd, stdout=out, stderr=subprocess.STDOUT, env={**os.environ, **RASA_ENV}
+            argv, cwd=cwd, stdout=out, stderr=subprocess.STDOUT, env=env or {**os.environ, **RASA_ENV}
         )
         report_at = 15.0
         while proc.poll() is None:

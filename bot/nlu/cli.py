@@ -9,7 +9,7 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +18,15 @@ from bot.registry.files import load_registry
 from bot.settings import ROOT, load_settings
 
 MODELS = ROOT / "models"
-TRAIN_ARGS = ["--config", "config.yml", "--domain", "build/rasa/domain", "--data", "data", "build/rasa/data"]
+TRAIN_ARGS = [
+    "--config",
+    "build/rasa/config.yml",
+    "--domain",
+    "build/rasa/domain",
+    "--data",
+    "data",
+    "build/rasa/data",
+]
 
 
 def add_parsers(commands: argparse._SubParsersAction) -> None:
@@ -29,7 +37,9 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:
         "validate", help="check the registry, the NLU data, domain and rules (no warnings allowed)"
     )
     p.set_defaults(run=run_validate)
-    p = commands.add_parser("identify", help="which scenario a text describes (JSON out)")
+    p = commands.add_parser(
+        "identify", help="which scenario, matter or catalogue entry a text means (JSON out)"
+    )
     p.add_argument("text", nargs="?", help="the text; or use --jsonl")
     p.add_argument("--jsonl", type=Path, help="one JSON object per line with a 'text' field ('-' for stdin)")
     p.add_argument("--model", type=Path, help="model archive (default: the newest in models/)")
@@ -42,14 +52,16 @@ def latest_model() -> Path | None:
 
 
 def prepare_inputs() -> dict[str, int]:
-    return build_training_inputs(load_registry(load_settings().registry_dir))
+    registry_dir = load_settings().registry_dir
+    return build_training_inputs(load_registry(registry_dir), registry_dir=registry_dir)
 
 
 def train(force: bool = False) -> Path:
     """Train when data, config or domain changed (Rasa's own fingerprint decides); keep the newest two."""
     counts = prepare_inputs()
     print(
-        f"[train] from the registry: {counts['scenarios']} scenario intents, {counts['dictionary_words']} dictionary words, "
+        f"[train] from the registry: {counts['scenarios']} scenario intents "
+        f"(+{counts['scenarios_by_matcher_only']} by the matcher only), {counts['dictionary_words']} dictionary words, "
         f"{counts['material_names']} material names, {counts['synonym_sets']} synonym sets",
         flush=True,
     )
@@ -134,25 +146,38 @@ def load_agent(model: Path):  # type: ignore[no-untyped-def]
     return Agent.load(str(model))
 
 
-async def identify_texts(texts: list[str], model: Path) -> list[dict[str, Any]]:
-    """Parse in-process with the trained model and apply the bot's own decision."""
+def identification_dict(text: str, found: Any, parse: dict[str, Any]) -> dict[str, Any]:
+    """One identification as JSON: the CLI's line, and what the evaluation reads."""
+    entry = found.entry if found.decision in ("identified", "clarify") else None
+    identified = found.decision == "identified"
+    return {
+        "text": text,
+        "scenario": found.scenario if identified else None,
+        "matter": found.matter if identified else None,
+        "confidence": round(found.confidence, 4),
+        "candidates": [
+            {"id": c.id, "kind": c.kind, "name": c.name, "confidence": c.confidence} for c in found.candidates
+        ],
+        "decision": found.decision,
+        "entry": None if entry is None else {"id": entry.id, "kind": entry.kind, "name": entry.name},
+        "intent": (parse.get("intent") or {}).get("name"),
+        "families": found.families,
+    }
+
+
+async def identify_texts(
+    texts: list[str], model: Path, progress: Callable[[int, int], None] | None = None
+) -> list[dict[str, Any]]:
+    """Parse in-process with the trained model and apply the bot's own decision
+    (``bot.nlu.intents.identify``); one dict per text, in order (see ``identification_dict``)."""
 
     from bot.nlu.intents import identify
 
     agent = load_agent(model)
     out = []
-    for text in texts:
+    for number, text in enumerate(texts, start=1):
         parse = await agent.parse_message(text)
-        found = identify(parse)
-        out.append(
-            {
-                "text": text,
-                "scenario": found.scenario,
-                "confidence": round(found.confidence, 4),
-                "intent": (parse.get("intent") or {}).get("name"),
-                "ranking": [
-                    {"scenario": r["scenario"], "confidence": r["confidence"]} for r in found.ranking[:3]
-                ],
-            }
-        )
+        out.append(identification_dict(text, identify(parse), parse))
+        if progress is not None:
+            progress(number, len(texts))
     return out

@@ -1,19 +1,33 @@
-"""What the model predicts, mapped to registry scenarios, and the decision to answer or ask.
+"""What the model and the registry matcher say about a message, and the decision on it.
 
-Each registry scenario ``<id>`` has the intent ``scenario_<id>`` (training phrases
-in ``data/nlu/scenarios/<id>.yml``; its domain entry and rules are generated from
-the registry by ``python -m bot train``). ``scenario_of`` is the one explicit
-mapping, and ``identify`` turns a parse result into "this one", "which of
-these?" or "none of ours", for the bot, the CLI and the staff console alike.
+Two readers of one message: the trained intents (a life-event scenario described in a
+person's own words has the intent ``scenario_<id>``, phrases in ``data/nlu/scenarios/``),
+and the registry matcher (``bot.nlu.registry_matcher``: every scenario, matter and
+catalogue entry ranked by the words of the message, in the parse under ``registry``).
+``identify`` combines them into one decision for the bot, the CLI and the staff console:
+
+* ``identified``: this entry (a scenario, a detailed matter or a catalogue-only entry);
+* ``clarify``: "您是想办理以下哪件事？" with the close candidates, any kind;
+* ``vague``: 我想办个证 — ask back with families of matters (``data/nlu/families.yml``);
+* ``none``: nothing in the registry covers it (天气, 彩票, 找对象).
+
+A message that holds an entry's official name or alias names it: it is never missed.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
 from typing import Any, Literal
+
+from bot.settings import ROOT
 
 SCENARIO_PREFIX = "scenario_"
 FALLBACK_INTENT = "nlu_fallback"
+VAGUE_INTENT = "vague_request"
+OUT_OF_SCOPE_INTENT = "out_of_scope"
+FAMILIES = ROOT / "data" / "nlu" / "families.yml"
 
 
 def scenario_of(intent: str | None) -> str | None:
@@ -41,31 +55,107 @@ def leans_to(parse: dict[str, Any], intent: str, threshold: float = 0.3) -> bool
 
 @dataclass(frozen=True)
 class Thresholds:
-    """When the bot names a scenario outright, when it asks, and when it says it cannot help."""
+    """When the bot names an entry outright, when it asks, and when it says it cannot help."""
 
-    # The top scenario must be this sure, and this far ahead of the runner-up, to answer outright.
+    # The model's scenario intent alone: this sure, and this far ahead of the runner-up.
     confident: float = 0.5
     margin: float = 0.2
-    # "您是想办理…" is asked when the best candidate reaches ``plausible`` or the best few
-    # together reach ``plausible_together`` (开个店: 餐饮店 0.14 + 超市 0.13); candidates
-    # below ``candidate`` are not offered. Below all that the matter is treated as not ours.
-    plausible: float = 0.15
-    plausible_together: float = 0.25
-    candidate: float = 0.05
-    # How many candidates "您是想办理…" offers at most.
+    # The combined score (matcher score + model_weight × the model's scenario confidence)
+    # of the best entry must reach ``identify_at`` and lead the runner-up by ``lead`` …
+    model_weight: float = 0.5
+    identify_at: float = 0.45
+    lead: float = 0.1
+    # … otherwise "您是想办理…" is asked when it reaches ``plausible``, offering the entries
+    # within ``close`` of it (at least ``candidate``); below that the matter is not ours.
+    plausible: float = 0.28
+    close: float = 0.2
+    candidate: float = 0.15
+    # A confident model scenario is overruled by an entry it does not bundle that the words
+    # point to this clearly (this score, this far above the scenario's own).
+    overrule_at: float = 0.58
+    overrule_by: float = 0.25
+    # … when the model is below ``overrule_unsure``; above it, only at ``overrule_sure``.
+    overrule_unsure: float = 0.8
+    overrule_sure: float = 0.85
+    # An unsure model's scenario counts for nothing when the matcher's best entry scores this
+    # much and this far above the scenario's own score.
+    specific_at: float = 0.4
+    specific_by: float = 0.1
+    # A named entry is the answer unless an unnamed one scores within this of it (then ask).
+    named_close: float = 0.03
+    # A vague-request intent with a best entry below this is vague.
+    vague_below: float = 0.55
+    # Intents that are not about a matter (greet, out_of_scope, ask_duration …) need a
+    # matcher score this high before an entry is taken from the words alone.
+    other_intent: float = 0.5
+    out_of_scope: float = 0.7
+    # How many candidates "您是想办理…" offers at most, how many families a vague request.
     offer: int = 3
+    families: int = 6
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One registry entry a message may mean."""
+
+    id: str
+    kind: str  # "scenario" | "matter" | "catalogue"
+    name: str
+    confidence: float
 
 
 @dataclass(frozen=True)
 class Identification:
-    """``scenario`` is the best candidate (None when the matter is not ours); ``decision``
-    says whether to answer for it outright or to ask first."""
+    """The decision on one message; ``entry`` is the best candidate (None for none/vague)."""
 
-    decision: Literal["identified", "clarify", "none"]
-    scenario: str | None
+    decision: Literal["identified", "clarify", "vague", "none"]
+    entry: Candidate | None
     confidence: float
     intent: str | None
-    ranking: list[dict[str, Any]] = field(default_factory=list)
+    candidates: list[Candidate] = field(default_factory=list)
+    families: list[dict[str, str]] = field(default_factory=list)
+
+    @property
+    def scenario(self) -> str | None:
+        """The entry's id when it is a one-thing scenario (compatibility with the 40-scenario bot)."""
+        return self.entry.id if self.entry is not None and self.entry.kind == "scenario" else None
+
+    @property
+    def matter(self) -> str | None:
+        """The entry's id when it is a matter (a detailed matter's id or a catalogue service_id)."""
+        return self.entry.id if self.entry is not None and self.entry.kind != "scenario" else None
+
+    @property
+    def ranking(self) -> list[dict[str, Any]]:
+        """The candidates as dicts; ``scenario`` repeats the id for older readers."""
+        return [
+            {"id": c.id, "kind": c.kind, "name": c.name, "confidence": c.confidence, "scenario": c.id}
+            for c in self.candidates
+        ]
+
+
+@lru_cache(maxsize=4)
+def _families(path: Path) -> tuple[dict[str, Any], ...]:
+    import yaml
+
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) if path.exists() else {}
+    return tuple(data.get("families") or ())
+
+
+def families_for(text: str, limit: int = 6, path: Path = FAMILIES) -> list[dict[str, str]]:
+    """The families of matters most likely meant: those the words mention first, then by order."""
+    from bot.nlu.normalize import normalize
+
+    cleaned = normalize(text or "")
+    families = list(_families(path))
+    hits = [sum(1 for k in f.get("keywords") or () if normalize(k) in cleaned) for f in families]
+    order = sorted(range(len(families)), key=lambda i: (-hits[i], i))
+    return [{"label": families[i]["label"], "text": families[i]["text"]} for i in order[:limit]]
+
+
+def is_family_text(text: str, path: Path = FAMILIES) -> bool:
+    """A family button's own text: answered with candidates, never with the families again."""
+    return (text or "").strip() in {f.get("text") for f in _families(path)}
 
 
 def scenario_ranking(parse: dict[str, Any]) -> list[dict[str, Any]]:
@@ -79,29 +169,212 @@ def scenario_ranking(parse: dict[str, Any]) -> list[dict[str, Any]]:
     return ranking
 
 
+def _matcher_ranking(parse: dict[str, Any]) -> list[dict[str, Any]] | None:
+    registry = parse.get("registry")
+    if not isinstance(registry, dict):
+        return None
+    return [r for r in registry.get("ranking") or [] if isinstance(r, dict) and r.get("id")]
+
+
+def named_entry(parse: dict[str, Any], known: set[str] | None = None) -> Candidate | None:
+    """The entry the message names (its official name or an alias is in it), or None.
+
+    For a question about an entry (开办餐饮店一件事办理时限多久: intent ask_duration), the
+    intent stays the question and this says which entry it is about.
+    """
+    for r in _matcher_ranking(parse) or []:
+        if r.get("named") and _allowed(r, known):
+            return Candidate(r["id"], r.get("kind") or "scenario", r.get("name") or r["id"], _score(r))
+    return None
+
+
+def _allowed(r: dict[str, Any], known: set[str] | None) -> bool:
+    return known is None or r.get("kind") == "catalogue" or r["id"] in known
+
+
+def _score(r: dict[str, Any]) -> float:
+    return round(min(1.0, float(r.get("score") or 0.0)), 4)
+
+
 def identify(
     parse: dict[str, Any], known: set[str] | None = None, thresholds: Thresholds = Thresholds()
 ) -> Identification:
-    """Decide from one parse result (Rasa's /model/parse or a tracker's latest_message)."""
+    """Decide from one parse result (Rasa's /model/parse or a tracker's latest_message).
+
+    ``known`` limits scenarios and matters to those ids (catalogue entries always pass).
+    """
     intent = (parse.get("intent") or {}).get("name")
+    matcher = _matcher_ranking(parse)
+    if matcher is None:
+        return _identify_by_intents(parse, intent, known, thresholds)
+    t = thresholds
+    text = parse.get("text") or ""
+    model = {r["scenario"]: r["confidence"] for r in scenario_ranking(parse)}
+    ranked = [r for r in matcher if _allowed(r, known)]
+
+    if not ranked:
+        if leans_to(parse, VAGUE_INTENT):
+            return Identification("vague", None, 0.0, intent, [], families_for(text, t.families))
+        return Identification("none", None, 0.0, intent, [])
+    best_unnamed = max((r for r in ranked if not r.get("named")), key=_score, default=None)
+
+    # Named: the message holds an entry's official name or alias. It is never missed: it is
+    # the answer, or (when a more specific entry covers the message better, 退休了公积金怎么取
+    # names 退休 but means the withdrawal) among the candidates.
+    named = [r for r in ranked if r.get("named")]
+    forced: dict[str, Any] | None = None
+    model_sid = scenario_of(intent)
+    sure = model.get(model_sid or "", 0.0) >= t.overrule_unsure
+    if (
+        named
+        and intent == OUT_OF_SCOPE_INTENT
+        and (parse.get("intent") or {}).get("confidence", 0.0) >= t.overrule_unsure
+        and all(r.get("match") == "alias" for r in named)
+    ):
+        # 结婚纪念日送什么礼物: an alias (结婚) inside what the model surely reads as not ours.
+        ranked = [r for r in ranked if not r.get("named")]
+        named = []
+        if not ranked:
+            return Identification("none", None, 0.0, intent, [])
+    if (
+        sure
+        and named
+        and all(r["id"] != model_sid for r in named)
+        and all(r.get("match") == "alias" or r["kind"] == "scenario" for r in named)
+    ):
+        # Another entry's alias (以旧换新, 改名) in a message the model reads surely as a life
+        # event of its own (买皮卡以旧换新, 公司改名): one shared word does not outweigh it;
+        # the aliased entry stays among the candidates.
+        forced, named = max(named, key=_score), []
+    if named:
+        best = max(named, key=lambda r: _score(r) + t.model_weight * model.get(r["id"], 0.0))
+        top = _score(best)
+        same = [r for r in named if r is not best and r["name"] == best["name"]]
+        if same:  # one name, several entries (死亡信息申报 ×3): ask which
+            return _clarify([best, *same][: t.offer], intent)
+        rival = _score(best_unnamed) if best_unnamed is not None else 0.0
+        if rival <= top - t.named_close:
+            entry = _candidate(best, top)
+            others = [_candidate(r, _score(r)) for r in ranked if r is not best][: t.offer - 1]
+            return Identification("identified", entry, top, intent, [entry, *others])
+        if rival <= top:
+            return _clarify([best, *[r for r in ranked if r is not best]][: t.offer], intent)
+        forced = best
+
+    vague = bool((parse.get("registry") or {}).get("vague")) or (
+        leans_to(parse, VAGUE_INTENT) and _score(ranked[0]) < t.vague_below
+    )
+    if vague and forced is None and not is_family_text(text):
+        return Identification("vague", None, 0.0, intent, [], families_for(text, t.families))
+
+    if (parse.get("registry") or {}).get("specific") is False and forced is None and not is_family_text(text):
+        # Nothing but generic words (找对象, 我要补个证): whatever they match, no entry is meant.
+        if leans_to(parse, VAGUE_INTENT):
+            return Identification("vague", None, 0.0, intent, [], families_for(text, t.families))
+        if model.get(model_sid or "", 0.0) < t.confident:  # unless the model reads a life event
+            return Identification("none", None, 0.0, intent, [])
+    matcher_top = max(_score(r) for r in ranked)
+    if model_sid and (known is None or model_sid in known):
+        # The model names a life event outright (我老婆刚生了孩子: trained phrases). It stands
+        # unless the words clearly mean an entry the scenario does not bundle (护照过期了 is
+        # not 居民信息变更, however sure the model is: it never saw the matters).
+        p = model.get(model_sid, 0.0)
+        rest_p = sorted((c for s, c in model.items() if s != model_sid), reverse=True)
+        own_r = next((r for r in ranked if r["id"] == model_sid), None)
+        own = _score(own_r) if own_r else 0.0
+        rival = max((r for r in ranked if r["id"] != model_sid), key=_score, default=None)
+        overruled = (
+            rival is not None
+            and model_sid not in (rival.get("scenarios") or ())
+            and _score(rival) - own >= t.overrule_by
+            and (
+                (p < t.overrule_unsure and _score(rival) >= t.overrule_at) or _score(rival) >= t.overrule_sure
+            )
+        )
+        if (
+            own_r is not None
+            and not overruled
+            and p >= t.confident
+            and p - (rest_p[0] if rest_p else 0.0) >= t.margin
+        ):
+            entry = _candidate(own_r, min(1.0, own + t.model_weight * p))
+            others = sorted((r for r in ranked if r is not own_r), key=lambda r: _score(r), reverse=True)[
+                : t.offer - 1
+            ]
+            if forced is not None and forced is not own_r and forced not in others:
+                others = [forced, *others][: t.offer - 1]  # the named entry is never missed
+            return Identification(
+                "identified",
+                entry,
+                entry.confidence,
+                intent,
+                [entry, *[_candidate(r, _score(r)) for r in others]],
+            )
+
+    # Otherwise the model's scenario confidences count as evidence beside the words, unless
+    # the words point to another entry more specifically.
+    def boost(r: dict[str, Any]) -> float:
+        p = model.get(r["id"], 0.0)
+        if not p or (matcher_top >= t.specific_at and matcher_top - _score(r) >= t.specific_by):
+            return 0.0
+        return t.model_weight * p
+
+    combined = sorted(((min(1.0, _score(r) + boost(r)), r) for r in ranked), key=lambda x: x[0], reverse=True)
+    # Other intents (greet, out_of_scope, a question …): the words alone must be clear.
+    about_a_matter = model_sid is not None or intent in (None, FALLBACK_INTENT, VAGUE_INTENT)
+    if not about_a_matter and forced is None:
+        floor = t.out_of_scope if intent == OUT_OF_SCOPE_INTENT else t.other_intent
+        if matcher_top < floor:
+            return Identification("none", None, combined[0][0], intent, [])
+    top_score, top_r = combined[0]
+    second_score = combined[1][0] if len(combined) > 1 else 0.0
+    if top_score >= t.identify_at and top_score - second_score >= t.lead:
+        entry = _candidate(top_r, top_score)
+        rest = [(s, r) for s, r in combined[1:]]
+        if forced is not None and forced is not top_r:
+            rest = [(_score(forced), forced), *[(s, r) for s, r in rest if r is not forced]]
+        others = [_candidate(r, s) for s, r in rest[: t.offer - 1]]
+        return Identification("identified", entry, top_score, intent, [entry, *others])
+    if top_score >= t.plausible or forced is not None or (is_family_text(text) and top_score > 0):
+        close = [(s, r) for s, r in combined if s >= max(t.candidate, top_score - t.close)][: t.offer]
+        if forced is not None and all(r is not forced for _, r in close):
+            close = [*close[: t.offer - 1], (_score(forced), forced)]
+        offered = [_candidate(r, s) for s, r in close]
+        return Identification("clarify", offered[0], top_score, intent, offered)
+    return Identification("none", None, top_score, intent, [])
+
+
+def _candidate(r: dict[str, Any], confidence: float) -> Candidate:
+    return Candidate(
+        r["id"], r.get("kind") or "scenario", r.get("name") or r["id"], round(min(1.0, confidence), 4)
+    )
+
+
+def _clarify(offered: list[dict[str, Any]], intent: str | None) -> Identification:
+    candidates = [_candidate(r, _score(r)) for r in offered]
+    return Identification("clarify", candidates[0], candidates[0].confidence, intent, candidates)
+
+
+def _identify_by_intents(
+    parse: dict[str, Any], intent: str | None, known: set[str] | None, thresholds: Thresholds
+) -> Identification:
+    """A parse without the matcher (a payload like /scenario_newborn, or an older model)."""
+    t = thresholds
     ranking = [r for r in scenario_ranking(parse) if known is None or r["scenario"] in known]
     if not ranking:
         return Identification("none", None, 0.0, intent, [])
+    as_candidates = [Candidate(r["scenario"], "scenario", r["scenario"], r["confidence"]) for r in ranking]
     top = ranking[0]
     second = ranking[1]["confidence"] if len(ranking) > 1 else 0.0
-    shown = ranking[:3]
     about_a_scenario = scenario_of(intent) is not None or intent == FALLBACK_INTENT
     if (
         scenario_of(intent) == top["scenario"]
-        and top["confidence"] >= thresholds.confident
-        and top["confidence"] - second >= thresholds.margin
+        and top["confidence"] >= t.confident
+        and top["confidence"] - second >= t.margin
     ):
-        return Identification("identified", top["scenario"], top["confidence"], intent, shown)
-    best = ranking[: thresholds.offer]
-    if about_a_scenario and (
-        top["confidence"] >= thresholds.plausible
-        or sum(r["confidence"] for r in best) >= thresholds.plausible_together
-    ):
-        offered = [r for r in best if r["confidence"] >= thresholds.candidate]
-        return Identification("clarify", top["scenario"], top["confidence"], intent, offered)
-    return Identification("none", None, top["confidence"], intent, shown)
+        return Identification("identified", as_candidates[0], top["confidence"], intent, as_candidates[:3])
+    best = as_candidates[: t.offer]
+    if about_a_scenario and (top["confidence"] >= 0.15 or sum(c.confidence for c in best) >= 0.25):
+        offered = [c for c in best if c.confidence >= 0.05]
+        return Identification("clarify", offered[0], top["confidence"], intent, offered)
+    return Identification("none", None, top["confidence"], intent, [])

@@ -1,24 +1,38 @@
-"""Request bodies the registry's routes share: a scenario and the person's answers to its questions.
+"""Request bodies the registry's routes share: a guide and the person's answers to its questions.
 
 Strict (no extra fields, strings are strings, sizes bounded), so bad input is a 422 that
-changes nothing, whichever route receives it (``/checklist``, ``/notices``).
+changes nothing, whichever route receives it (``/checklist``, ``/notices``). The guide is
+named by ``scenario`` (a one-thing scenario's or a matter's id) or, as a synonym, by
+``matter``: exactly one of the two; after validation it is always in ``scenario``.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, constr, validator
+from pydantic import BaseModel, constr, root_validator, validator
 
 ShortText = constr(strict=True, min_length=1, max_length=128)
 
 
 class ScenarioAnswers(BaseModel):
-    scenario: ShortText  # type: ignore[valid-type]
+    scenario: ShortText | None = None  # type: ignore[valid-type]
+    matter: ShortText | None = None  # type: ignore[valid-type]
     answers: dict[ShortText, ShortText] = {}  # type: ignore[valid-type]
 
     class Config:
         extra = "forbid"
+
+        @staticmethod
+        def schema_extra(schema: dict[str, Any]) -> None:
+            # Exactly one of the two names the guide (the schema says so, for clients and fuzzers).
+            schema["oneOf"] = [{"required": ["scenario"]}, {"required": ["matter"]}]
+
+    @validator("scenario", "matter", pre=True)
+    def _not_null(cls, value: Any) -> Any:
+        if value is None:
+            raise ValueError("must be a string (the id of a scenario or a matter)")
+        return value
 
     @validator("answers", pre=True)
     def _answers_object(cls, value: Any) -> Any:
@@ -27,3 +41,11 @@ class ScenarioAnswers(BaseModel):
         if len(value) > 64:
             raise ValueError("too many answers (at most 64)")
         return value
+
+    @root_validator(skip_on_failure=True)
+    def _one_guide(cls, values: dict[str, Any]) -> dict[str, Any]:
+        scenario, matter = values.get("scenario"), values.get("matter")
+        if (scenario is None) == (matter is None):
+            raise ValueError("give the guide's id as 'scenario' or as 'matter' (one of the two)")
+        values["scenario"], values["matter"] = scenario or matter, None
+        return values

@@ -9,20 +9,30 @@ from pathlib import Path
 
 from bot.registry.checklist import AnswerError, compute_checklist
 from bot.registry.files import RegistryError, load_registry
-from bot.registry.seed_import import import_seed
+from bot.registry.seed_import import import_seed, refresh_seed
 from bot.registry.stats import registry_stats
 from bot.registry.store import Store
 from bot.render import checklist_text, stats_lines
 from bot.settings import ROOT, load_settings
 
-DEFAULT_SEED = ROOT.parent / "shared" / "data" / "registry-seed"
+# The project's own copy of the seed (with its README and PROVENANCE.md); refresh it with
+# `make registry-import SEED=/path/to/newer/seed` (= `python -m bot registry import --refresh DIR`).
+DEFAULT_SEED = ROOT / "data" / "sources" / "hunan"
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser("registry", help="the material registry")
     sub = parser.add_subparsers(dest="action", required=True)
     p = sub.add_parser("import", help="turn the seed into data/registry (reproducible)")
-    p.add_argument("--seed", type=Path, default=DEFAULT_SEED)
+    p.add_argument(
+        "--seed", type=Path, default=DEFAULT_SEED, help="seed directory (default: data/sources/hunan)"
+    )
+    p.add_argument(
+        "--refresh",
+        type=Path,
+        metavar="DIR",
+        help="first replace the project's copy of the seed (data/sources/hunan) with DIR, then import it",
+    )
     p.add_argument("--out", type=Path, default=None, help="registry directory (default: data/registry)")
     sub.add_parser("validate", help="load and cross-check data/registry")
     p = sub.add_parser("stats", help="share of requirements exempt or submitted once")
@@ -49,26 +59,39 @@ def run(args: argparse.Namespace) -> int:
     try:
         if args.action == "import":
             out = args.out or directory
-            if not (args.seed / "scenarios").is_dir():
-                print(f"找不到种子数据目录: {args.seed}/scenarios", file=sys.stderr)
+            seed = args.seed
+            if args.refresh is not None:
+                if not (args.refresh / "scenarios").is_dir():
+                    print(f"找不到种子数据目录: {args.refresh}/scenarios", file=sys.stderr)
+                    return 2
+                refresh_seed(args.refresh, DEFAULT_SEED)
+                print(f"已将 {args.refresh} 复制到 {DEFAULT_SEED}（见 PROVENANCE.md）", flush=True)
+                seed = DEFAULT_SEED
+            if not (seed / "scenarios").is_dir():
+                print(f"找不到种子数据目录: {seed}/scenarios", file=sys.stderr)
                 return 2
-            print(f"导入 {args.seed} → {out} …", flush=True)
-            counts = import_seed(args.seed, out)
-            load_registry(out)
+            print(f"导入 {seed} → {out} …", flush=True)
+            counts = import_seed(seed, out, progress=lambda line: print(line, flush=True))
+            registry = load_registry(out)
             print(
-                f"完成：{counts['scenarios']} 个事项，{counts['requirements']} 项材料要求，"
-                f"目录 {counts['materials']} 项标准材料（新增 {counts['new_materials']} 项）。"
+                f"完成：{counts['scenarios']} 个一件事，{counts['matters']} 个事项，"
+                f"{counts['requirements'] + counts['matter_requirements']} 项材料要求"
+                f"（{counts['by_code']} 项按标准材料编码归并），"
+                f"目录 {counts['materials']} 项标准材料（新增 {counts['new_materials']} 项），"
+                f"事项目录 {counts['catalogue']} 项（{counts['catalogue_linked']} 项有材料清单）；"
+                f"digest {registry.digest}。"
             )
             return 0
         registry = load_registry(directory)
         if args.action == "validate":
             print(
-                f"registry OK: {len(registry.scenarios)} 个事项，{len(registry.materials)} 项标准材料，"
+                f"registry OK: {len(registry.scenarios)} 个一件事，{len(registry.matters)} 个事项，"
+                f"{len(registry.catalogue)} 项事项目录，{len(registry.materials)} 项标准材料，"
                 f"digest {registry.digest}"
             )
             return 0
         if args.action == "stats":
-            stats = registry_stats(registry.scenarios.values())
+            stats = registry_stats(registry.guides().values())
             if args.json:
                 print(json.dumps(stats, ensure_ascii=False, indent=2))
             else:
@@ -90,10 +113,12 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _checklist(args: argparse.Namespace, registry, settings) -> int:  # type: ignore[no-untyped-def]
-    scenario = registry.scenarios.get(args.scenario)
+    scenario = registry.guides().get(args.scenario)
     if scenario is None:
         print(
-            f"没有这个事项: {args.scenario}（可用: {', '.join(sorted(registry.scenarios))}）", file=sys.stderr
+            f"没有这个一件事或事项: {args.scenario}（一件事: {', '.join(sorted(registry.scenarios))}；"
+            "事项 id 见 data/registry/matters/）",
+            file=sys.stderr,
         )
         return 2
     answers = dict(a.split("=", 1) for a in args.answer if "=" in a)

@@ -97,6 +97,15 @@ class RegistryClient:
     def search_scenarios(self, q: str | None = None, limit: int = 50) -> list[dict[str, Any]]:
         return self._request("GET", "/scenarios", params={"q": q, "limit": limit})["scenarios"]
 
+    def matter(self, matter_id: str) -> dict[str, Any] | None:
+        """A matter by id or service_id: its guide (``materials_known`` true) or a catalogue-only
+        entry (``kind`` "catalogue", ``materials_known`` false); None when unknown."""
+        return self._get_or_none(f"/matters/{quote(matter_id, safe='')}")
+
+    def search_matters(self, q: str | None = None, limit: int = 50) -> list[dict[str, Any]]:
+        """Matters by name: detailed ones (kind "matter") and catalogue-only ones (kind "catalogue")."""
+        return self._request("GET", "/matters", params={"q": q[:64] if q else q, "limit": limit})["matters"]
+
     def material(self, material_id: str) -> dict[str, Any] | None:
         return self._get_or_none(f"/materials/{quote(material_id, safe='')}")
 
@@ -110,7 +119,10 @@ class RegistryClient:
         citizen_id: str | None = None,
         version: int | None = None,
     ) -> dict[str, Any]:
-        """The checklist now, or (``version``) as an earlier registry version gave it."""
+        """The checklist now, or (``version``) as an earlier registry version gave it.
+
+        ``scenario_id`` is a scenario's or a matter's id; a catalogue-only entry is refused
+        (:class:`RegistryRejected`, code ``no_material_list``)."""
         body: dict[str, Any] = {"scenario": scenario_id, "answers": answers or {}}
         if citizen_id:
             body["citizen_id"] = citizen_id

@@ -19,7 +19,10 @@ EXEMPT_KINDS = (
     "e_licence_verification",
     "e_licence_auto_link",
     "personal_centre_reuse",
+    "e_licence_substitute",
 )
+GUIDE_KINDS = ("scenario", "matter")
+AUDIENCES = ("personal", "personal_and_legal", "legal_entity")
 # What the government can do without the applicant handing the material over.
 FETCH_KINDS = ("e_licence", "data_sharing", "system_form")
 STATUSES = ("exempt", "reusable", "to_submit", "not_applicable")
@@ -116,9 +119,15 @@ class Material:
     issuer: str | None = None
     aliases: tuple[str, ...] = ()
     standard_code: str | None = None
+    other_codes: tuple[str, ...] = ()
     fetchable: str | None = None
     merged_from: tuple[dict[str, Any], ...] = ()
     note: str | None = None
+
+    @property
+    def codes(self) -> tuple[str, ...]:
+        """Every standard code the portal binds to this document (it binds some to several)."""
+        return ((self.standard_code,) if self.standard_code else ()) + self.other_codes
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Material:
@@ -129,6 +138,7 @@ class Material:
             issuer=data.get("issuer"),
             aliases=tuple(data.get("aliases") or ()),
             standard_code=data.get("standard_code"),
+            other_codes=tuple(data.get("other_codes") or ()),
             fetchable=data.get("fetchable"),
             merged_from=tuple(dict(m) for m in data.get("merged_from") or ()),
             note=data.get("note"),
@@ -173,7 +183,7 @@ class Requirement:
     requirements: str | None = None
     fill_notes: str | None = None
     legal_basis: str | None = None
-    codes: dict[str, str | None] = field(default_factory=dict)
+    codes: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Requirement:
@@ -200,12 +210,18 @@ class Requirement:
 
 @dataclass(frozen=True)
 class Scenario:
-    """A one-thing scenario (一件事) as one guide describes it."""
+    """A guide with a material list: a one-thing scenario (一件事) or an ordinary matter (事项).
+
+    Both kinds answer a checklist the same way; ``kind`` says which it is, and the
+    matter facts (``service_id`` … ``details``) are empty for a scenario.
+    For a matter, ``eligibility`` holds the guide's conditions and ``fees`` its charges.
+    """
 
     id: str
     name: str
     region: str | None
     source: Source
+    kind: str = "scenario"
     aliases: tuple[str, ...] = ()
     area: str | None = None
     theme_code: str | None = None
@@ -224,6 +240,24 @@ class Scenario:
     materials_incomplete: str | None = None
     notes: dict[str, Any] = field(default_factory=dict)
     inferred: tuple[str, ...] = ()
+    service_id: str | None = None
+    matter_code: str | None = None
+    business_code: str | None = None
+    matter_type: str | None = None
+    service_object: str | None = None
+    audience: str | None = None
+    categories: tuple[str, ...] = ()
+    department: str | None = None
+    handling_department: str | None = None
+    implementation_level: str | None = None
+    legal_days: float | None = None
+    result: str | None = None
+    related_scenarios: tuple[str, ...] = ()
+    details: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def is_matter(self) -> bool:
+        return self.kind == "matter"
 
     def question(self, question_id: str) -> Question | None:
         return next((q for q in self.questions if q.id == question_id), None)
@@ -253,6 +287,62 @@ class Scenario:
             materials_incomplete=data.get("materials_incomplete"),
             notes=dict(data.get("notes") or {}),
             inferred=tuple(data.get("inferred") or ()),
+            kind=data.get("kind") or "scenario",
+            service_id=data.get("service_id"),
+            matter_code=_text(data.get("matter_code")),
+            business_code=_text(data.get("business_code")),
+            matter_type=data.get("matter_type"),
+            service_object=data.get("service_object"),
+            audience=data.get("audience"),
+            categories=tuple(data.get("categories") or ()),
+            department=data.get("department"),
+            handling_department=data.get("handling_department"),
+            implementation_level=data.get("implementation_level"),
+            legal_days=data.get("legal_days"),
+            result=data.get("result"),
+            related_scenarios=tuple(data.get("related_scenarios") or ()),
+            details=dict(data.get("details") or {}),
+        )
+
+
+def _text(value: Any) -> str | None:
+    """Codes such as ``02`` stay text even if a hand edit drops the quotes."""
+    return None if value is None else str(value)
+
+
+@dataclass(frozen=True)
+class CatalogueEntry:
+    """An ordinary matter the portal lists (政务服务事项目录), with or without a material list here.
+
+    ``matter`` names the detailed matter (``Registry.matters``) with this
+    ``service_id`` when there is one; otherwise the registry knows only who
+    handles it and where the official guide is, and must say so.
+    """
+
+    service_id: str
+    name: str
+    source: Source
+    audience: str | None = None
+    matter_type: str | None = None
+    department: str | None = None
+    categories: tuple[str, ...] = ()
+    official_url: str | None = None
+    matter: str | None = None
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> CatalogueEntry:
+        source = dict(data.get("source") or {})
+        source.setdefault("official_url", data.get("official_url"))
+        return cls(
+            service_id=str(data["service_id"]),
+            name=data["name"],
+            source=Source.from_dict(source),
+            audience=data.get("audience"),
+            matter_type=data.get("matter_type"),
+            department=data.get("department"),
+            categories=tuple(data.get("categories") or ()),
+            official_url=data.get("official_url"),
+            matter=data.get("matter"),
         )
 
 

@@ -4,6 +4,12 @@ Bad input always gets a 4xx with a JSON body ``{"error": {"code", "message"}}``
 in plain words, and a refused request changes nothing. Citizens' files and
 checklists that read a file need the service token: only the bot's action
 server (which has verified the citizen) and staff tools hold it.
+
+Guides are of two kinds, answered alike: one-thing scenarios (``/scenarios``) and
+ordinary matters (``/matters``); ``/checklist`` takes the id of either. A matter the
+portal lists without a material list (catalogue-only) is answered by ``/matters`` with
+``materials_known: false`` and refused by ``/checklist`` (``no_material_list``): the
+registry never invents its materials.
 """
 
 from __future__ import annotations
@@ -18,14 +24,14 @@ from typing import Any
 
 from fastapi import Depends, FastAPI, Header, Path, Query
 from fastapi.responses import JSONResponse
-from pydantic import conint, constr
+from pydantic import BaseModel, conint, constr
 
 from bot.feedback.api import feedback_router
 from bot.jsonapi import ApiError, JsonObject, install_error_handlers, serve_app
 from bot.registry.api_models import ScenarioAnswers
 from bot.registry.checklist import AnswerError, compute_checklist
 from bot.registry.files import load_registry
-from bot.registry.model import FileEntry, to_dict
+from bot.registry.model import CatalogueEntry, FileEntry, Scenario, to_dict
 from bot.registry.notices import notices_router
 from bot.registry.reload import Reloader
 from bot.registry.stats import registry_stats
@@ -56,6 +62,53 @@ class FileEntryIn(JsonObject):
         extra = "forbid"
 
 
+class MatterSummary(BaseModel):
+    """One line of ``GET /matters``: a detailed matter, or a catalogue-only entry (id = service_id)."""
+
+    id: str
+    name: str
+    kind: str  # "matter" | "catalogue"
+    service_id: str | None = None
+    department: str | None = None
+    matter_type: str | None = None
+    audience: str | None = None
+    materials_known: bool
+    related_scenarios: list[str] = []
+
+
+class MatterList(BaseModel):
+    matters: list[MatterSummary]
+
+
+def no_material_list(entry: CatalogueEntry) -> ApiError:
+    return ApiError(
+        422,
+        "no_material_list",
+        f"「{entry.name}」的材料清单不在材料库中（只有目录信息），请查看官方办事指南"
+        + (f" {entry.official_url}" if entry.official_url else "")
+        + " 或拨打 12345 咨询",
+    )
+
+
+def catalogue_answer(entry: CatalogueEntry) -> dict[str, Any]:
+    """A catalogue-only entry as ``GET /matters/{id}`` gives it: who handles it and where the
+    official guide is, and plainly that its material list is not in the registry."""
+    doc = to_dict(entry)
+    return {
+        "id": entry.service_id,
+        "service_id": entry.service_id,
+        "name": entry.name,
+        "kind": "catalogue",
+        "materials_known": False,
+        "department": entry.department,
+        "matter_type": entry.matter_type,
+        "audience": entry.audience,
+        "categories": list(entry.categories),
+        "official_url": entry.official_url or entry.source.official_url,
+        "source": doc.get("source", {}),
+    }
+
+
 def plain_json(content: dict[str, Any]) -> JSONResponse:
     """A response of content that is plain JSON already (checklists, scenario documents).
 
@@ -77,10 +130,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         changed = store.sync(registry, with_demo=settings.load_demo_citizens)
         state["store"] = store
         log.info(
-            "registry %s %s (%d scenarios)",
+            "registry %s %s (%d scenarios, %d matters, %d catalogue entries)",
             registry.digest,
             "loaded" if changed else "unchanged",
             len(registry.scenarios),
+            len(registry.matters),
+            len(registry.catalogue),
         )
         reloader = Reloader(settings.registry_dir, store, registry.digest, settings.load_demo_citizens)
         # The store holds it all now; kept here, every record would stay alive while the service
@@ -119,6 +174,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.get("/health")
     def health() -> dict[str, Any]:
+        """Counts: scenarios, matters (with a material list), catalogue (every listed matter),
+        catalogue_only, materials, requirements."""
         return {"status": "ok", "digest": store().digest(), **store().counts()}
 
     @app.get("/scenarios")
@@ -129,10 +186,30 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.get("/scenarios/{scenario_id}", response_model=dict[str, Any])
     def get_scenario(scenario_id: str = Path(..., max_length=128)) -> JSONResponse:
+        """A guide of either kind: the document says its ``kind`` (scenario or matter)."""
         scenario = store().scenario(scenario_id)
         if scenario is None:
             raise ApiError(404, "unknown_scenario", f"没有这个事项: {scenario_id}")
         return plain_json(to_dict(scenario) | {"registry_version": version_of_answer()})
+
+    @app.get("/matters", response_model=MatterList)
+    def list_matters(
+        q: str | None = Query(None, max_length=64), limit: int = Query(50, ge=1, le=500)
+    ) -> JSONResponse:
+        """Matters whose name (or an alias) contains every word of ``q``, shortest names first:
+        detailed ones (kind matter) and catalogue-only ones (kind catalogue, id = service_id)."""
+        return plain_json({"matters": store().search_matters(q, limit)})
+
+    @app.get("/matters/{matter_id}", response_model=dict[str, Any])
+    def get_matter(matter_id: str = Path(..., max_length=128)) -> JSONResponse:
+        """A matter by its id or its service_id: the full guide (``materials_known: true``), or a
+        catalogue-only entry (``materials_known: false``: name, department, type, official guide)."""
+        found = store().matter(matter_id)
+        if found is None:
+            raise ApiError(404, "unknown_matter", f"没有这个事项: {matter_id}")
+        if isinstance(found, CatalogueEntry):
+            return plain_json(catalogue_answer(found) | {"registry_version": version_of_answer()})
+        return plain_json(to_dict(found) | {"materials_known": True, "registry_version": version_of_answer()})
 
     @app.get("/materials")
     def list_materials(
@@ -156,18 +233,31 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             service_token(authorization)
         if body.version is not None:
             return plain_json(checklist_at_version(body))
-        scenario = store().scenario(body.scenario)
-        if scenario is None:
-            raise ApiError(404, "unknown_scenario", f"没有这个事项: {body.scenario}")
+        scenario = guide(body.scenario)  # type: ignore[arg-type]
         mats = store().materials(r.material for r in scenario.requirements)
         held = store().file(body.citizen_id, mats) if body.citizen_id else []
         try:
             result = compute_checklist(scenario, mats, body.answers, held)
         except AnswerError as exc:
             raise ApiError(422, "unknown_answer", str(exc)) from exc
+        result["scenario"]["kind"] = scenario.kind
         result["citizen"] = {"id": body.citizen_id, "file_used": True} if body.citizen_id else None
         result["registry_version"] = version_of_answer()
         return plain_json(result)
+
+    def guide(guide_id: str) -> Scenario:
+        """The scenario or matter a checklist is for; a catalogue service_id stands for its detailed
+        matter, and a catalogue-only one is refused (its material list is not in the registry)."""
+        found = store().scenario(guide_id)
+        if found is not None:
+            return found
+        entry = store().catalogue_entry(guide_id)
+        if entry is None:
+            raise ApiError(404, "unknown_scenario", f"没有这个事项: {guide_id}")
+        matter = store().scenario(entry.matter) if entry.matter else None
+        if matter is None:
+            raise no_material_list(entry)
+        return matter
 
     def checklist_at_version(body: ChecklistRequest) -> dict[str, Any]:
         """The anonymous checklist as registry version ``body.version`` gave it (old notice links)."""
@@ -179,13 +269,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         found = versions.get(body.version)  # type: ignore[arg-type]
         if found is None:
             raise ApiError(404, "unknown_version", f"没有版本 {body.version}")
-        at = versions.scenario_at(found["number"], body.scenario)
+        at = versions.scenario_at(found["number"], body.scenario)  # type: ignore[arg-type]
+        entry = store().catalogue_entry(body.scenario) if at is None else None  # type: ignore[arg-type]
+        if entry is not None and entry.matter:  # a matter's service_id stands for the matter
+            at = versions.scenario_at(found["number"], entry.matter)
         if at is None:
             raise ApiError(404, "unknown_scenario", f"版本 {body.version} 里没有这个事项: {body.scenario}")
         try:
             result = compute_checklist(*at, body.answers)
         except AnswerError as exc:
             raise ApiError(422, "unknown_answer", str(exc)) from exc
+        result["scenario"]["kind"] = at[0].kind
         return result | {
             "citizen": None,
             "registry_version": {"number": found["number"], "date": found["date"]},
@@ -234,7 +328,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.get("/stats")
     def stats() -> dict[str, Any]:
-        return registry_stats(store().all_scenarios())
+        """The once-or-exempt share: ``overall`` over the one-thing scenarios (as before matters),
+        ``by_kind``, ``all`` (scenarios and matters) and ``by_department``; rows per guide."""
+        return registry_stats(store().all_guides())
 
     # Versions (public), notice codes and feedback (service token): bot/registry/versions_api.py,
     # bot/registry/notices.py, bot/feedback/api.py.

@@ -2,7 +2,9 @@
 
 Pure functions over two snapshots (``{"scenario": {id: doc}, "material": {id: doc}}``,
 the plain-JSON documents the store keeps), so the HTTP service, the CLI and the
-version summary all say the same thing. A requirement is matched across versions by
+version summary all say the same thing. Matters are guides like scenarios (under
+``scenario`` in a snapshot); their documents say ``"kind": "matter"`` and a change
+names them as 办事事项. A requirement is matched across versions by
 its catalogue material and the guide's own name for it (``seed_name``), because the
 order of a guide's list carries no meaning and a material may be listed twice (the
 applicant's ID card and a guarantor's).
@@ -34,7 +36,18 @@ SCENARIO_FIELDS = {
     "materials_incomplete": "材料清单完整性",
     "source": "指南来源",
     "reform": "改革前后数据",
+    # A matter's own facts (absent from scenarios, so never a change there).
+    "department": "主管部门",
+    "handling_department": "办理机构",
+    "matter_type": "事项类型",
+    "implementation_level": "行使层级",
+    "legal_days": "法定时限",
+    "result": "办理结果",
+    "related_scenarios": "所属一件事",
+    "details": "办理细节",
 }
+# How a change names a guide of each kind.
+KIND_LABELS = {"scenario": "事项", "matter": "办事事项"}
 REQUIREMENT_FIELDS = {
     "necessity": "必要性",
     "condition": "适用条件",
@@ -112,10 +125,13 @@ def _change(kind: str, rid: str, a: Snapshot, b: Snapshot) -> dict[str, Any] | N
     """One scenario's or catalogue material's change from ``a`` to ``b``; None when it is the same."""
     old, new = a.get(kind, {}).get(rid), b.get(kind, {}).get(rid)
     name = (new or old or {}).get("name", rid)
+    named: dict[str, Any] = {"id": rid, "name": name}
+    if kind == SCENARIO:
+        named["kind"] = (new or old or {}).get("kind") or "scenario"
     if old is None or new is None:
-        return {"id": rid, "name": name, "change": "added" if old is None else "removed"}
+        return named | {"change": "added" if old is None else "removed"}
     fields = _field_changes(old, new, SCENARIO_FIELDS if kind == SCENARIO else MATERIAL_FIELDS)
-    found: dict[str, Any] = {"id": rid, "name": name, "change": "changed", "fields": fields}
+    found: dict[str, Any] = named | {"change": "changed", "fields": fields}
     if kind == SCENARIO:
         found["materials"] = _requirement_changes(old, new, a, b)
     return found if fields or found.get("materials") else None
@@ -147,9 +163,11 @@ _VERBS = {"added": "新增", "removed": "删除", "changed": "修改"}
 
 
 def describe_scenario(change: dict[str, Any]) -> str:
-    """One scenario's change in a short line: 新生儿出生一件事：新增材料 X；修改 承诺时限 5→3."""
+    """One guide's change in a short line: 新生儿出生一件事：新增材料 X；修改 承诺时限 5→3
+    (a matter's line says 办事事项, so it is not mistaken for a one-thing scenario)."""
+    label = KIND_LABELS.get(change.get("kind") or "scenario", "事项")
     if change["change"] != "changed":
-        return f"{_VERBS[change['change']]}事项「{change['name']}」"
+        return f"{_VERBS[change['change']]}{label}「{change['name']}」"
     parts = []
     for m in change.get("materials") or []:
         what = f"{_VERBS[m['change']]}材料「{m['name']}」"
@@ -159,7 +177,8 @@ def describe_scenario(change: dict[str, Any]) -> str:
     for f in change.get("fields") or []:
         quoted = f" {f['before']}→{f['after']}" if "before" in f else ""
         parts.append(f"修改{f['label']}{quoted}")
-    return f"「{change['name']}」：" + "；".join(parts)
+    prefix = "办事事项" if change.get("kind") == "matter" else ""
+    return f"{prefix}「{change['name']}」：" + "；".join(parts)
 
 
 def summarise(diff: dict[str, Any]) -> str:

@@ -8,12 +8,19 @@ reads always belong to the newest version. The version keeps, for every scenario
 had; each document's JSON is stored once however many versions share it, so keeping
 every version costs only what changed. That is what lets an old notice link be
 recomputed exactly as it was and compared with today's answer.
+
+Matters are versioned exactly like scenarios (kind ``scenario`` in the version's
+documents: guide ids never collide, and the document itself says ``"kind": "matter"``),
+so an old notice of a matter recomputes too. The catalogue of matters without a
+material list is not versioned document by document: its file is in the digest, so a
+change to it still makes a new version.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import fields, is_dataclass
 from datetime import datetime, timezone
 from typing import Any
 
@@ -21,7 +28,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from bot.registry.files import Registry
-from bot.registry.model import Material, Scenario, to_dict
+from bot.registry.model import Material, Scenario
 from bot.registry.version_diff import MATERIAL, SCENARIO, Snapshot, diff_snapshots
 
 metadata = sa.MetaData()
@@ -35,6 +42,7 @@ versions = sa.Table(
     sa.Column("note", sa.Text, nullable=True),
     sa.Column("scenarios", sa.Integer, nullable=False),
     sa.Column("materials", sa.Integer, nullable=False),
+    sa.Column("matters", sa.Integer, nullable=False, server_default="0"),
 )
 version_docs = sa.Table(
     "registry_version_docs",
@@ -52,14 +60,51 @@ docs = sa.Table(
 )
 
 
-def _canonical(record: Scenario | Material) -> str:
-    return json.dumps(to_dict(record), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
 
 
-def _documents(registry: Registry) -> dict[tuple[str, str], str]:
-    found = {(SCENARIO, s.id): _canonical(s) for s in registry.scenarios.values()}
-    found |= {(MATERIAL, m.id): _canonical(m) for m in registry.materials.values()}
+def _field_names(kind: type) -> tuple[str, ...] | None:
+    """A dataclass's field names (None for anything else), looked up once per type."""
+    if kind not in _FIELD_NAMES:
+        _FIELD_NAMES[kind] = tuple(f.name for f in fields(kind)) if is_dataclass(kind) else None  # type: ignore[assignment]
+    return _FIELD_NAMES[kind]
+
+
+def plain(record: Any) -> Any:
+    """What :func:`bot.registry.model.to_dict` gives (empty fields dropped), without
+    ``dataclasses.asdict``'s deep copies: several times faster, which was most of a registry
+    load at thousands of entries (tests/test_migrations.py checks the two agree)."""
+    if isinstance(record, (str, int, float, bool)) or record is None:
+        return record
+    if isinstance(record, (list, tuple)):
+        return [plain(v) for v in record]
+    if isinstance(record, dict):
+        items = record.items()
+    else:
+        names = _field_names(type(record))
+        if names is None:
+            return record
+        items = ((name, getattr(record, name)) for name in names)
+    return {
+        k: plain(v) for k, v in items if not (v is None or (not v and isinstance(v, (tuple, list, dict))))
+    }
+
+
+def plain_documents(registry: Registry) -> dict[tuple[str, str], dict[str, Any]]:
+    """Every guide (with its requirements) and catalogue material as plain JSON, keyed by
+    (kind, id): made once per load and shared by the store's tables and the version's documents
+    (turning records into JSON was most of a load's time)."""
+    found = {(SCENARIO, s.id): plain(s) for s in registry.guides().values()}
+    found |= {(MATERIAL, m.id): plain(m) for m in registry.materials.values()}
     return found
+
+
+def _canonical(doc: dict[str, Any]) -> str:
+    return json.dumps(doc, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def _documents(plain: dict[tuple[str, str], dict[str, Any]]) -> dict[tuple[str, str], str]:
+    return {key: _canonical(doc) for key, doc in plain.items()}
 
 
 def _row(row: Any) -> dict[str, Any]:
@@ -72,6 +117,7 @@ def _row(row: Any) -> dict[str, Any]:
         "note": row.note,
         "scenarios": row.scenarios,
         "materials": row.materials,
+        "matters": row.matters,
     }
 
 
@@ -96,12 +142,18 @@ def _snapshot(conn: Connection, number: int, only: dict[str, set[str]] | None = 
     return snapshot
 
 
-def record_version(conn: Connection, registry: Registry, note: str | None = None) -> int:
-    """The number of the version the registry's files are; a new one if they changed since the last."""
+def record_version(
+    conn: Connection,
+    registry: Registry,
+    note: str | None = None,
+    plain: dict[tuple[str, str], dict[str, Any]] | None = None,
+) -> int:
+    """The number of the version the registry's files are; a new one if they changed since the last
+    (``plain``: the registry's :func:`plain_documents`, when the caller made them already)."""
     latest = _latest(conn)
     if latest is not None and latest.digest == registry.digest:
         return int(latest.number)
-    documents = _documents(registry)
+    documents = _documents(plain if plain is not None else plain_documents(registry))
     hashes = {key: hashlib.sha256(doc.encode()).hexdigest() for key, doc in documents.items()}
     known = set()
     wanted = sorted(set(hashes.values()))
@@ -113,6 +165,12 @@ def record_version(conn: Connection, registry: Registry, note: str | None = None
         conn.execute(docs.insert(), [{"hash": h, "doc": d} for h, d in fresh.items()])
     if latest is None:
         summary = f"首个版本：{len(registry.scenarios)} 个事项，{len(registry.materials)} 项标准材料"
+        if registry.matters:
+            summary = (
+                f"首个版本：{len(registry.scenarios)} 个一件事场景、{len(registry.matters)} 个办事事项"
+                f"（另有 {sum(1 for e in registry.catalogue.values() if e.matter is None)} 个仅有目录的事项），"
+                f"{len(registry.materials)} 项标准材料"
+            )
     else:
         now = {kind: {} for kind in (SCENARIO, MATERIAL)}  # type: ignore[var-annotated]
         for (kind, rid), doc in documents.items():
@@ -128,6 +186,7 @@ def record_version(conn: Connection, registry: Registry, note: str | None = None
             note=note,
             scenarios=len(registry.scenarios),
             materials=len(registry.materials),
+            matters=len(registry.matters),
         )
     )
     conn.execute(
@@ -176,7 +235,7 @@ class Versions:
         return diff_snapshots(old, new, scenario)
 
     def scenario_at(self, number: int, scenario_id: str) -> tuple[Scenario, dict[str, Material]] | None:
-        """A scenario and the catalogue entries it uses, as they were in version ``number``."""
+        """A guide (scenario or matter) and the catalogue materials it uses, as in version ``number``."""
         with self.engine.connect() as conn:
             found = _snapshot(conn, number, {SCENARIO: {scenario_id}})[SCENARIO].get(scenario_id)
             if found is None:

@@ -1,7 +1,7 @@
 """Our web server: the demo portal with the citizen widget, and the hotline staff console.
 
-Public: ``/`` (demo portal), ``/widget.js`` + ``/widget.css`` + ``/chat-render.js``
-(the embeddable widget), ``/vendor/socket.io.min.js`` (socket.io-client, served from
+Public: ``/`` (demo portal), ``/guide…`` (its 办事指南, bot/web/directory.py), ``/widget.js``
++ ``/widget.css`` + ``/chat-render.js`` (the embeddable widget), ``/vendor/socket.io.min.js`` (socket.io-client, served from
 ``bot/web/node_modules``: installed by ``npm ci``, never copied), ``/static/…``,
 ``/demo/citizen-token`` and ``/health``. Everything under ``/console`` needs the
 staff login (bot/web/staff_auth.py) and otherwise answers 401. The console's JSON
@@ -30,6 +30,7 @@ from bot.report.web import report_router
 from bot.settings import Settings, load_settings
 from bot.web.console import Console
 from bot.web.console_api import console_router
+from bot.web.directory import Directory, directory_router
 from bot.web.portal import STATIC, demo_token, page, portal_page
 from bot.web.staff_auth import COOKIE, COOKIE_PATH, SESSION_SECONDS, StaffAuth, valid_staff_name
 
@@ -46,6 +47,7 @@ PUBLIC = {
     "static/gov.css": "gov.css",
     "static/portal.js": "portal.js",
     "static/portal.css": "portal.css",
+    "static/guide.css": "guide.css",  # the 办事指南 directory (bot/web/directory.py)
     "static/emblem.svg": "emblem.svg",
     "static/notice.css": "notice.css",  # the one-time notice (bot/notice/)
     "static/notice.js": "notice.js",
@@ -202,6 +204,8 @@ def create_app(settings: Settings | None = None, console: Console | None = None)
     notices = Notices(settings, console.registry)
     app.include_router(notice_router(notices, headers))
     app.include_router(console_notice_router(notices), prefix="/console/api")
+    # The portal's 办事指南 (bot/web/directory.py): every scenario and matter, its checklist and notice.
+    app.include_router(directory_router(Directory(settings, console.registry), headers))
     # After hours (bot/callback/): the public callback form, and the requests in the console.
     callbacks = Callbacks(
         settings, console, console.callbacks, parse_hours(settings.office_hours, settings.office_timezone)

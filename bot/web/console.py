@@ -40,6 +40,8 @@ GREETING = "您好，我是 12345 热线的人工客服，已接入本次对话�
 HANDED_BACK = "本次人工服务已结束，接下来由智能助手继续为您服务。您可以接着描述要办的事。"
 STAFF_MESSAGE_ACTION = "action_staff_message"
 CHECKLIST_ACTION = "action_checklist"
+ALL_MATTERS = 500  # the registry's /matters without q lists the matters with a list first (328)
+CATALOGUE_NOTE = "本事项的材料清单不在我们的材料库中：请查看官方办事指南，或拨打 {hotline} 咨询。"
 
 
 def _slot(name: str, value: Any, **metadata: Any) -> dict[str, Any]:
@@ -61,6 +63,7 @@ class Console:
         self._locks: dict[str, threading.Lock] = {}
         self._locks_guard = threading.Lock()
         self._names: dict[str, str] = {}
+        self._kinds: dict[str, str] = {}
         self._names_at = 0.0
 
     # -- plumbing -------------------------------------------------------------
@@ -86,11 +89,30 @@ class Console:
         with lock:
             yield
 
-    def scenario_names(self) -> dict[str, str]:
+    def guide_names(self) -> dict[str, str]:
+        """Every guide with a material list (scenarios, then matters): id → name, kept a minute."""
         if time.monotonic() - self._names_at > 60 or not self._names:
             listed = self._call(self.registry.search_scenarios, None, 500)
-            self._names, self._names_at = {s["id"]: s["name"] for s in listed}, time.monotonic()
+            names = {s["id"]: s["name"] for s in listed}
+            self._kinds = {s["id"]: "scenario" for s in listed}
+            for m in self._call(self.registry.search_matters, None, ALL_MATTERS):
+                if m.get("kind") == "matter":
+                    names[m["id"]], self._kinds[m["id"]] = m["name"], "matter"
+            self._names, self._names_at = names, time.monotonic()
         return self._names
+
+    def guide_kind(self, guide_id: str) -> str:
+        return self._kinds.get(guide_id, "scenario") if guide_id in self.guide_names() else "scenario"
+
+    def search_registry(self, q: str, limit: int = 20) -> dict[str, Any]:
+        """Staff's search of the whole registry by name: scenarios, matters and catalogue entries."""
+        return {
+            "scenarios": [
+                {"id": s["id"], "name": s["name"], "kind": "scenario", "materials_known": True}
+                for s in self._call(self.registry.search_scenarios, q, limit)
+            ],
+            "matters": self._call(self.registry.search_matters, q, limit),
+        }
 
     def _scenario(self, scenario_id: str | None) -> dict[str, Any] | None:
         return self._call(self.registry.scenario, scenario_id) if scenario_id else None
@@ -190,7 +212,7 @@ class Console:
         it reads the person's file only if they are signed in, exactly as the bot does."""
         with self._conversation_lock(conversation_id):
             self._taken_by(conversation_id, staff)
-            if scenario_id not in self.scenario_names():
+            if scenario_id not in self.guide_names():
                 raise ApiError(404, "unknown_scenario", f"没有事项 {scenario_id!r}")
             checked = self._call(self.registry.checklist, scenario_id, answers)  # validates the answers
             events = [_slot("scenario", scenario_id), _slot("answers", checked["answers"])]
@@ -211,47 +233,134 @@ class Console:
 
     # -- assisting a caller ---------------------------------------------------
 
+    def _catalogue(self, entry: dict[str, Any]) -> dict[str, Any]:
+        """A matter known only from the catalogue: what the bot says of it (never a material)."""
+        return {
+            "id": entry["id"],
+            "name": entry.get("name") or entry["id"],
+            "department": entry.get("department"),
+            "matter_type": entry.get("matter_type"),
+            "audience": entry.get("audience"),
+            "categories": entry.get("categories") or [],
+            "official_url": entry.get("official_url"),
+            "hotline": self.settings.hotline,
+            "note": CATALOGUE_NOTE.format(hotline=self.settings.hotline),
+        }
+
+    def _picked(self, entry_id: str) -> tuple[str | None, dict[str, Any] | None]:
+        """What staff chose: a guide with a list (its id), or a catalogue-only entry; 404 otherwise."""
+        if entry_id in self.guide_names():
+            return entry_id, None
+        found = self._call(self.registry.matter, entry_id)
+        if found is None:
+            raise ApiError(404, "unknown_scenario", f"没有事项 {entry_id!r}")
+        if found.get("kind") == "catalogue":
+            return None, self._catalogue(found)
+        return str(found["id"]), None  # a detailed matter asked for by its service id
+
+    def _ranking(self, found: Any, parse: dict[str, Any], names: dict[str, str]) -> list[dict[str, Any]]:
+        """The candidates staff may choose from, any kind, best first (at most five)."""
+        listed = [
+            {"id": c.id, "kind": c.kind, "name": c.name, "confidence": c.confidence}
+            for c in getattr(found, "candidates", None) or []
+        ]
+        if not listed:
+            listed = [
+                {
+                    "id": r["id"],
+                    "kind": r.get("kind"),
+                    "name": r.get("name"),
+                    "confidence": r.get("score", 0.0),
+                }
+                for r in ((parse.get("registry") or {}).get("ranking") or [])[:5]
+                if isinstance(r, dict) and r.get("id")
+            ]
+        if not listed:  # the model's intents alone (a model without the registry matcher)
+            listed = [
+                {"id": r["scenario"], "kind": "scenario", "name": None, "confidence": r["confidence"]}
+                for r in getattr(found, "ranking", None) or []
+                if isinstance(r, dict) and r.get("scenario")
+            ]
+        for r in listed:
+            r["name"] = r["name"] or names.get(r["id"], r["id"])
+            r["kind"] = r["kind"] or self.guide_kind(r["id"])
+            r["confidence"] = round(float(r["confidence"] or 0.0), 4)
+        return listed[:5]
+
+    @staticmethod
+    def _entry(found: Any, names: dict[str, str]) -> dict[str, Any] | None:
+        """The identified entry, any kind (an Identification with ``entry``, or an older one)."""
+        entry = getattr(found, "entry", None)
+        if entry is not None:
+            return {"id": entry.id, "kind": entry.kind, "name": entry.name, "confidence": entry.confidence}
+        scenario = getattr(found, "scenario", None)
+        if scenario:
+            return {
+                "id": scenario,
+                "kind": "scenario",
+                "name": names.get(scenario, scenario),
+                "confidence": found.confidence,
+            }
+        return None
+
     def assist(
         self, text: str, scenario_id: str | None = None, answers: dict[str, str] | None = None
     ) -> dict[str, Any]:
-        """What the bot would make of the caller's words, and the answer for the matter settled on."""
-        names = self.scenario_names()
-        if scenario_id is not None and scenario_id not in names:
-            raise ApiError(404, "unknown_scenario", f"没有事项 {scenario_id!r}")
+        """What the bot would make of the caller's words, and the answer for the entry settled on:
+        a scenario's or a matter's checklist, or a catalogue-only matter's honest answer.
+        ``scenario_id`` (staff's choice) may name any entry: a scenario, a matter, a catalogue id."""
+        names = self.guide_names()
+        catalogue = None
+        if scenario_id is not None:
+            scenario_id, catalogue = self._picked(scenario_id)
         result: dict[str, Any] = {
             "decision": None,
             "intent": None,
             "confidence": None,
             "ranking": [],
+            "entry": None,
+            "families": [],
             "scenario": None,
+            "catalogue": None,
+            "related": [],
             "answers": {},
             "inferred": {},
             "questions": [],
             "checklist": None,
         }
         if text.strip():
-            found = identify(self._call(self.rasa.parse, text), known=set(names))
+            parse = self._call(self.rasa.parse, text)
+            found = identify(parse, known=set(names))
+            entry = self._entry(found, names)
             result |= {
                 "decision": found.decision,
                 "intent": found.intent,
                 "confidence": found.confidence,
-                "ranking": [
-                    {
-                        "id": r["scenario"],
-                        "name": names.get(r["scenario"], r["scenario"]),
-                        "confidence": r["confidence"],
-                    }
-                    for r in found.ranking
-                ],
+                "ranking": self._ranking(found, parse, names),
+                "entry": entry,
+                "families": list(getattr(found, "families", None) or []),
             }
-            scenario_id = scenario_id or found.scenario
+            if scenario_id is None and catalogue is None and entry is not None:
+                if entry["kind"] == "catalogue":
+                    listed = self._call(self.registry.matter, entry["id"])
+                    catalogue = self._catalogue(listed) if listed else None
+                elif entry["id"] in names:
+                    scenario_id = entry["id"]
+        if catalogue is not None:
+            result["catalogue"] = catalogue
+            return result
         if scenario_id is None:
             return result
         scenario = self._scenario(scenario_id) or {}
         inferred = infer_answers(scenario.get("questions") or [], text)
         checklist = self._call(self.registry.checklist, scenario_id, {**inferred, **(answers or {})})
         result |= {
-            "scenario": {"id": scenario_id, "name": names[scenario_id]},
+            "scenario": {
+                "id": scenario_id,
+                "name": names[scenario_id],
+                "kind": scenario.get("kind") or self.guide_kind(scenario_id),
+            },
+            "related": [{"id": r, "name": names.get(r, r)} for r in scenario.get("related_scenarios") or []],
             "answers": checklist["answers"],
             "inferred": inferred,
             "questions": checklist["unanswered"],
@@ -270,7 +379,7 @@ class Console:
     ) -> dict[str, Any]:
         """A citizen's file (and their checklist for a matter): recorded in the audit log first."""
         if scenario_id is not None:
-            if scenario_id not in self.scenario_names():
+            if scenario_id not in self.guide_names():
                 raise ApiError(404, "unknown_scenario", f"没有事项 {scenario_id!r}")
             self._call(self.registry.checklist, scenario_id, answers or {})  # bad answers: 422, nothing read
         audit_id = self.audit.record(staff, citizen_id, reason, conversation_id)

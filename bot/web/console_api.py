@@ -21,6 +21,8 @@ from bot.web.staff_auth import StaffAuth
 # Socket.IO session ids are 32 hex characters; other channels' sender ids are similar tokens.
 CONVERSATION_ID = r"^[A-Za-z0-9][A-Za-z0-9_.:@-]{0,127}$"
 SCENARIO_ID = r"^[a-z0-9][a-z0-9_]{0,63}$"
+# Any registry entry: a scenario or matter id, or a catalogue entry's service id (base64-like).
+ENTRY_ID = r"^[A-Za-z0-9_-]{1,64}$"
 ShortText = constr(strict=True, min_length=1, max_length=128)
 # Control characters other than line breaks and tabs never belong in a message.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -57,7 +59,8 @@ class ChecklistIn(_Strict):
 
 class AssistIn(_Strict):
     text: constr(strict=True, max_length=500) = ""  # type: ignore[valid-type]
-    scenario: constr(strict=True, regex=SCENARIO_ID) | None = None  # type: ignore[valid-type]
+    # The entry staff settled on, of any kind (a catalogue-only one gets its catalogue answer).
+    scenario: constr(strict=True, regex=ENTRY_ID) | None = None  # type: ignore[valid-type]
     answers: dict[ShortText, ShortText] = {}  # type: ignore[valid-type]
 
     _bounded = validator("answers", allow_reuse=True)(_answers_bounded)
@@ -129,8 +132,24 @@ def console_router(console: Console, auth: StaffAuth) -> APIRouter:
 
     @router.get("/scenarios")
     def scenarios() -> dict[str, Any]:
-        names = console.scenario_names()
-        return {"scenarios": [{"id": k, "name": v} for k, v in sorted(names.items(), key=lambda kv: kv[1])]}
+        """Every guide with a material list, scenarios and matters (the workspace's picker)."""
+        names = console.guide_names()
+        return {
+            "scenarios": [
+                {"id": k, "name": v, "kind": console.guide_kind(k)}
+                for k, v in sorted(names.items(), key=lambda kv: kv[1])
+            ]
+        }
+
+    @router.get("/registry-search")
+    def registry_search(
+        q: str = Query(..., min_length=1, max_length=64), limit: int = Query(20, ge=1, le=100)
+    ) -> dict[str, Any]:
+        """The whole registry by name (the registry's GET /scenarios?q= and GET /matters?q=)."""
+        text = _CONTROL.sub("", q).strip()
+        if not text:
+            raise ApiError(422, "invalid_request", "请输入要搜索的事项名称")
+        return {"q": text, **console.search_registry(text, limit)}
 
     @router.post("/citizen-file")
     def citizen_file(body: CitizenFileIn, who: str = Depends(staff)) -> dict[str, Any]:

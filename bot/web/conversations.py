@@ -61,6 +61,17 @@ def latest_user_metadata(events: list[dict[str, Any]]) -> dict[str, Any]:
     return {}
 
 
+def _identified(value: Any) -> dict[str, str] | None:
+    """The ``identified`` slot (the latest entry the bot identified, of any kind, also a
+    catalogue-only one without a checklist), when it is what the bot writes there."""
+    if not isinstance(value, dict):
+        return None
+    found = [value.get(k) for k in ("kind", "id", "name")]
+    if not all(isinstance(v, str) and v for v in found):
+        return None
+    return dict(zip(("kind", "id", "name"), map(str, found), strict=True))
+
+
 def summary(
     tracker: dict[str, Any],
     scenario: dict[str, Any] | None,
@@ -77,7 +88,12 @@ def summary(
         "can_reply": channel in REPLYABLE_CHANNELS,
         "paused": bool(tracker.get("paused")),
         "handoff": slots.get("handoff"),
-        "scenario": {"id": scenario["id"], "name": scenario["name"]} if scenario else None,
+        "scenario": (
+            {"id": scenario["id"], "name": scenario["name"], "kind": scenario.get("kind") or "scenario"}
+            if scenario
+            else None
+        ),
+        "identified": _identified(slots.get("identified")),
         "answers": answers_in_words(scenario, slots.get("answers") or {}),
         "answer_ids": slots.get("answers") or {},
         "citizen_id": citizen_from_metadata(latest_user_metadata(events), citizen_token_secret),

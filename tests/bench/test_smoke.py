@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 from bot.bench import report
+from bot.registry.files import load_registry
 from bot.settings import ROOT
 
 
@@ -35,10 +36,20 @@ def test_the_smoke_run_writes_the_report_its_json_and_figures(tmp_path: Path) ->
 
     registry = json.loads((out / "benchmarks" / "registry.json").read_text(encoding="utf-8"))
     (measured,) = registry["runs"]
-    assert measured["backend"] == "sqlite" and measured["scenarios"] == 40
-    assert measured["citizen_file_rows"] == 10_000 and measured["rss_mb"] > 0
+    real = load_registry(ROOT / "data" / "registry")
+    assert measured["backend"] == "sqlite" and measured["factor"] == 1
+    assert (measured["scenarios"], measured["matters"], measured["catalogue"]) == (
+        len(real.scenarios),
+        len(real.matters),
+        len(real.catalogue),
+    )
+    assert measured["citizen_file_rows"] == 10_000 and measured["rss_mb"] > 0 and measured["load_s"] > 0
     (load,) = measured["loads"]
     assert load["errors"] == 0, load["error_examples"]
+    # Checklists are asked for scenarios and matters alike, and reported apart.
+    kinds = {"scenario", "matter"} if real.matters else {"scenario"}
+    assert set(load["by_kind"]) == kinds == set(measured["data_path"]["by_kind"])
+    assert sum(k["requests"] for k in load["by_kind"].values()) == load["requests"]
     assert len(load["latencies_ms"]) == load["requests"] > 0
     assert 0 < load["p50_ms"] <= load["p95_ms"] <= load["p99_ms"] <= load["max_ms"]
     assert measured["data_path"]["requests"] == load["requests"] and measured["data_path"]["p99_ms"] > 0
@@ -47,6 +58,7 @@ def test_the_smoke_run_writes_the_report_its_json_and_figures(tmp_path: Path) ->
     md = (out / "benchmarks.md").read_text(encoding="utf-8")
     assert report.BEGIN in md and report.END in md
     assert "Load average" in md and "POST /checklist" in md
+    assert "Identification at the real size" in md and "Not measured in this run" in md
 
 
 def test_a_new_report_keeps_what_people_wrote_outside_the_markers(tmp_path: Path) -> None:
@@ -72,3 +84,84 @@ def test_a_new_report_keeps_what_people_wrote_outside_the_markers(tmp_path: Path
     text = md.read_text(encoding="utf-8")
     assert "method notes" in text and "## Reading\n\nwhy" in text
     assert "old figures" not in text and "2.0, 2.0, 2.0" in text
+
+
+def _load(p50: float, p99: float, requests: int = 100) -> dict:
+    return {
+        "concurrency": 1,
+        "requests": requests,
+        "throughput_rps": 50.0,
+        "p50_ms": p50,
+        "p95_ms": p99,
+        "p99_ms": p99,
+        "errors": 0,
+        "cpu_ms_per_request": {"ours": 5.0},
+    }
+
+
+def test_the_report_compares_parses_with_todays_model_and_checklists_across_sizes(tmp_path: Path) -> None:
+    """Figures made up for the test: the verdicts and sentences are computed from them."""
+    run = {
+        "date": "2026-01-01T00:00:00+00:00",
+        "mode": "quick",
+        "duration_s": 1.0,
+        "command": "python -m bot.bench --quick",
+        "cpu": "cpu",
+        "cores": 2,
+        "memory_gb": 1.0,
+        "os": "Linux",
+        "python": "3.10",
+        "packages": {"rasa": "3.6.21", "rasa-sdk": "3.6.2"},
+        "load_average_start": [1.0, 1.0, 1.0],
+        "load_average_end": [1.0, 1.0, 1.0],
+    }
+    identification = {
+        "requests_per_model": 100,
+        "concurrency": 1,
+        "messages": 90,
+        "today": {"commit": "abc", "how": "the project at commit abc", "model": "t.tar.gz", "model_mb": 20.0},
+        "ours": {
+            "model": "o.tar.gz",
+            "model_mb": 30.0,
+            "entries_ranked": {"scenarios": 52, "matters": 328, "catalogue_only": 2807, "total": 3187},
+        },
+        "nlu": {"ours": {"1": _load(9.0, 30.0)}, "today": {"1": _load(6.0, 10.0)}},
+        "rss_mb": {"ours": 900.0, "today": 800.0},
+        "peak_rss_mb": {"ours": 950.0, "today": 820.0},
+    }
+    size = {"scenarios": 52, "matters": 328, "catalogue": 3135, "materials": 1090, "requirements": 1769}
+    runs = [
+        {
+            "backend": "sqlite",
+            "factor": factor,
+            **{k: v * factor for k, v in size.items()},
+            "citizen_file_rows": 10_000 * factor,
+            "load_s": 1.0 * factor,
+            "startup_s": 2.0 * factor,
+            "rss_mb": 100.0,
+            "peak_rss_mb": 120.0,
+            "loads": [
+                _load(2.0, 4.0) | {"by_kind": {"matter": _load(2.0, 4.0), "scenario": _load(2.0, 4.0)}}
+            ],
+            "data_path": _load(p50, 2.0) | {"by_kind": {"matter": _load(p50, 2.0)}},
+        }
+        for factor, p50 in ((1, 1.0), (10, 1.2))
+    ]
+    results = {
+        "run": run,
+        "identification": identification,
+        "registry": {"runs": runs, "skipped": {}},
+        "footprint": {"training": {"ours": {"seconds": 150.0}, "today": {"seconds": 90.0}}},
+    }
+    report.write(results, tmp_path)
+    verdicts = {t["target"]: (t["measured"], t["met"]) for t in results["run"]["targets"]}
+    assert verdicts["/model/parse p50 at the real size, ours/today's model ≤ 2 (one client)"] == (1.5, True)
+    assert verdicts["/model/parse p99 at the real size, ours/today's model ≤ 2 (one client)"] == (3.0, False)
+    growth = "checklist path does not grow: data-path median at 10× / at 1× on sqlite ≤ 1.5"
+    assert verdicts[growth] == (1.2, True)
+    assert verdicts["full training ≤ 3 min"] == ("150 s", True)
+    assert verdicts["Rasa server RSS ≤ 1.2 GB (parse-only server)"] == ("900 MB", True)
+    md = (tmp_path / "benchmarks.md").read_text(encoding="utf-8")
+    assert "Ours takes 1.5 times today's median" in md and "3,187 entries" in md
+    assert "| sqlite | 10× | 520 | 3,280 | 31,350 |" in md
+    assert json.loads((tmp_path / "benchmarks" / "identification.json").read_text())["messages"] == 90

@@ -32,10 +32,32 @@ def test_jsonl_in_order_with_null_for_what_is_not_ours(registry):
     assert [r["text"] for r in results] == [x["text"] for x in lines]
     assert [r["scenario"] for r in results] == ["newborn", None, "school_enrollment"]
     for r in results:
-        assert set(r) == {"text", "scenario", "confidence", "intent", "ranking"}
-        assert 0 <= r["confidence"] <= 1 and len(r["ranking"]) <= 3
-        assert all(x["scenario"] in registry.scenarios for x in r["ranking"])
-    assert results[1]["intent"] == "greet"
+        assert {"text", "scenario", "matter", "confidence", "candidates"} <= set(r)
+        assert {"decision", "entry", "intent", "families"} <= set(r)
+        assert 0 <= r["confidence"] <= 1 and len(r["candidates"]) <= 3
+        for c in r["candidates"]:
+            assert set(c) == {"id", "kind", "name", "confidence"}
+            known = {
+                "scenario": registry.scenarios,
+                "matter": registry.matters,
+                "catalogue": registry.catalogue,
+            }
+            assert c["id"] in known[c["kind"]]
+    assert results[1]["intent"] == "greet" and results[1]["matter"] is None
+
+
+def test_a_matter_by_its_id_and_a_catalogue_entry_by_its_service_id(registry):
+    lines = [
+        {"text": "驾照丢了怎么补"},
+        {"text": "拖拉机和联合收割机驾驶证补领登记"},
+        {"text": "今天天气怎么样"},
+    ]
+    out = identify("--jsonl", "-", stdin="\n".join(json.dumps(x, ensure_ascii=False) for x in lines) + "\n")
+    assert out.returncode == 0, out.stderr[-2000:]
+    matter, catalogue, weather = [json.loads(line) for line in out.stdout.splitlines()]
+    assert (matter["scenario"], matter["matter"]) == (None, "driving_licence_reissue_renewal")
+    assert catalogue["matter"] in registry.catalogue and catalogue["scenario"] is None
+    assert (weather["scenario"], weather["matter"], weather["decision"]) == (None, None, "none")
 
 
 def test_single_text_and_bad_input():

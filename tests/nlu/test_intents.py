@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.nlu.build import MissingPhrases, check_phrases
-from bot.nlu.intents import identify, intent_of, leans_to, scenario_of
+from bot.nlu.intents import identify, intent_of, leans_to, named_entry, scenario_of
 
 
 def parse(intent: str, ranking: list[tuple[str, float]]) -> dict:
@@ -26,13 +26,16 @@ def test_every_registry_scenario_has_training_phrases_with_its_intent(registry):
     assert check_phrases(registry) == sorted(registry.scenarios)
 
 
-def test_a_scenario_without_phrases_is_reported(registry, tmp_path):
+def test_phrases_for_a_scenario_the_registry_lacks_are_reported(registry, tmp_path):
+    """A scenario without phrases is identified by the registry matcher alone; phrases for a
+    scenario that does not exist are a mistake."""
     for sid in list(registry.scenarios)[1:]:
         (tmp_path / f"{sid}.yml").write_text(f"nlu:\n- intent: {intent_of(sid)}\n")
+    assert check_phrases(registry, tmp_path) == sorted(list(registry.scenarios)[1:])
     (tmp_path / "ghost.yml").write_text("nlu:\n- intent: scenario_ghost\n")
     with pytest.raises(MissingPhrases) as err:
         check_phrases(registry, tmp_path)
-    assert list(registry.scenarios)[0] in str(err.value) and "ghost" in str(err.value)
+    assert "ghost" in str(err.value)
 
 
 def test_confident_scenario_is_identified():
@@ -94,3 +97,185 @@ def test_leans_to_reads_a_hesitant_yes():
     assert leans_to(parse("nlu_fallback", [("nlu_fallback", 0.4), ("affirm", 0.39)]), "affirm")
     assert not leans_to(parse("nlu_fallback", [("nlu_fallback", 0.4), ("affirm", 0.2)]), "affirm")
     assert not leans_to(parse("greet", [("greet", 0.9)]), "affirm")
+
+
+# -- with the registry matcher's ranking in the parse ----------------------------------------------
+
+
+def matched(
+    intent: str, intents: list[tuple[str, float]], ranking: list[tuple], text: str = "", vague=False
+) -> dict:
+    """A parse as the trained model gives it: intents plus ``registry`` (id, kind, score, named)."""
+    return {
+        **parse(intent, intents),
+        "text": text,
+        "registry": {
+            "ranking": [
+                {"id": i, "kind": k, "name": f"name of {i}", "score": s, "named": n} for i, k, s, n in ranking
+            ],
+            "vague": vague,
+        },
+    }
+
+
+def test_a_named_matter_is_identified_whatever_the_intent():
+    found = identify(
+        matched(
+            "ask_duration",
+            [("ask_duration", 0.8), ("scenario_newborn", 0.1)],
+            [("restaurant_opening", "scenario", 0.9, True), ("supermarket_opening", "scenario", 0.3, False)],
+        )
+    )
+    assert (found.decision, found.scenario, found.intent) == (
+        "identified",
+        "restaurant_opening",
+        "ask_duration",
+    )
+    assert (
+        named_entry(
+            matched("ask_duration", [("ask_duration", 0.8)], [("restaurant_opening", "scenario", 0.9, True)])
+        )
+        == found.entry
+    )
+
+
+def test_a_matter_the_words_point_to_is_identified_as_a_matter():
+    found = identify(
+        matched(
+            "nlu_fallback",
+            [("nlu_fallback", 0.4), ("scenario_resident_info_change", 0.3)],
+            [
+                ("driving_licence_reissue_renewal", "matter", 0.72, False),
+                ("driving_licence_renewal_postponement", "matter", 0.5, False),
+            ],
+        )
+    )
+    assert (found.decision, found.matter, found.scenario) == (
+        "identified",
+        "driving_licence_reissue_renewal",
+        None,
+    )
+    assert found.entry.kind == "matter" and found.candidates[0] == found.entry
+
+
+def test_the_model_s_life_event_stands_when_the_words_do_not_contradict_it():
+    found = identify(
+        matched(
+            "scenario_newborn",
+            [("scenario_newborn", 0.93), ("scenario_school_enrollment", 0.03)],
+            [("school_enrollment", "scenario", 0.02, False), ("newborn", "scenario", 0.01, False)],
+        )
+    )
+    assert (found.decision, found.scenario) == ("identified", "newborn")
+
+
+def test_a_life_event_guess_the_words_clearly_contradict_is_overruled():
+    found = identify(
+        matched(
+            "scenario_resident_info_change",
+            [("scenario_resident_info_change", 0.6), ("scenario_study_abroad", 0.2)],
+            [
+                ("ordinary_passport_issuance", "matter", 0.7, False),
+                ("resident_info_change", "scenario", 0.05, False),
+            ],
+        )
+    )
+    assert found.matter == "ordinary_passport_issuance"
+
+
+def test_close_candidates_of_any_kind_are_asked_about():
+    found = identify(
+        matched(
+            "nlu_fallback",
+            [("nlu_fallback", 0.4)],
+            [
+                ("social_security_card_password_reset", "matter", 0.5, False),
+                ("social_security_card", "scenario", 0.48, False),
+                ("abc", "catalogue", 0.41, False),
+                ("far", "catalogue", 0.1, False),
+            ],
+        )
+    )
+    assert found.decision == "clarify"
+    assert [c.id for c in found.candidates] == [
+        "social_security_card_password_reset",
+        "social_security_card",
+        "abc",
+    ]
+    assert [c.kind for c in found.candidates] == ["matter", "scenario", "catalogue"]
+
+
+def test_one_name_several_entries_is_asked_about():
+    ranking = [
+        ("death_info_report_pension_account", "matter", 0.9, True),
+        ("death_info_report_work_injury", "matter", 0.9, True),
+    ]
+    p = matched("nlu_fallback", [("nlu_fallback", 0.4)], ranking)
+    for r in p["registry"]["ranking"]:
+        r["name"] = "死亡信息申报"
+    assert identify(p).decision == "clarify"
+
+
+def test_a_vague_request_gets_families():
+    found = identify(
+        matched(
+            "vague_request", [("vague_request", 0.9)], [("x", "catalogue", 0.2, False)], "我要开个证明", True
+        )
+    )
+    assert found.decision == "vague" and found.entry is None
+    assert found.families[0]["label"] == "开证明"
+    assert all(set(f) == {"label", "text"} for f in found.families) and len(found.families) <= 6
+
+
+def test_a_family_button_is_answered_with_candidates_not_families_again():
+    from bot.nlu.intents import families_for
+
+    family = families_for("")[0]
+    found = identify(
+        matched(
+            "vague_request",
+            [("vague_request", 0.9)],
+            [
+                ("id_card_first_application", "matter", 0.3, False),
+                ("hukou_booklet_replacement", "matter", 0.28, False),
+            ],
+            family["text"],
+        )
+    )
+    assert found.decision in ("clarify", "identified")
+
+
+def test_nothing_covers_it_is_not_ours():
+    assert identify(matched("out_of_scope", [("out_of_scope", 0.95)], [])).decision == "none"
+    assert (
+        identify(matched("out_of_scope", [("out_of_scope", 0.95)], [("x", "catalogue", 0.4, False)])).decision
+        == "none"
+    )
+    assert identify(matched("greet", [("greet", 0.95)], [("x", "catalogue", 0.2, False)])).decision == "none"
+
+
+def test_known_limits_guides_but_not_catalogue_entries():
+    p = matched(
+        "nlu_fallback",
+        [("nlu_fallback", 0.4)],
+        [("gone", "matter", 0.9, True), ("cat", "catalogue", 0.6, False)],
+    )
+    found = identify(p, known={"newborn"})
+    assert found.entry is not None and found.entry.id == "cat"
+
+
+def test_generic_words_alone_are_vague_or_not_ours():
+    p = matched("nlu_fallback", [("nlu_fallback", 0.4)], [("x", "catalogue", 0.64, False)], "找对象")
+    p["registry"]["specific"] = False
+    assert identify(p).decision == "none"
+    p = matched("vague_request", [("vague_request", 0.9)], [("x", "catalogue", 0.9, False)], "我要补个证")
+    p["registry"]["specific"] = False
+    assert identify(p).decision == "vague"
+    p = matched(
+        "scenario_retirement",
+        [("scenario_retirement", 0.7)],
+        [("retirement", "scenario", 0.1, False)],
+        "退修",
+    )
+    p["registry"]["specific"] = False
+    assert identify(p).scenario == "retirement"

@@ -43,7 +43,10 @@ def test_sms_segments_are_short_numbered_self_standing_and_complete(registry):
         text = "\n".join(segments)
         to_submit = [i["name"] for i in checklist["items"] if i["status"] == "to_submit"]
         for name in to_submit:
-            assert name in text, f"{scenario.id}: {name} missing from the SMS"
+            if len(f"需交：{name}（视情况）") <= 70 - len("【名称 9/9】"):
+                assert name in text, f"{scenario.id}: {name} missing from the SMS"
+            else:  # a guide's paragraph for a name (项目备案信息：1、…): its start, and the notice has it all
+                assert f"需交：{name[:20]}" in text, f"{scenario.id}: {name} missing from the SMS"
         assert segments[-1].endswith(URL), "the full notice's link closes the SMS"
         assert f"还需交{checklist['summary']['to_submit']}项" in segments[0]
         checked += 1

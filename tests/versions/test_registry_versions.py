@@ -88,10 +88,13 @@ def rows(page: str) -> list[tuple[str, str]]:
     return sorted(re.findall(r'data-material="([^"]+)" data-status="([^"]+)"', page))
 
 
-def test_an_edit_becomes_a_version_whose_diff_names_the_material_and_old_links_say_so(servers):
+def test_an_edit_becomes_a_version_whose_diff_names_the_material_and_old_links_say_so(servers, registry):
     api, web, data, db = servers
     first = wait_for_version(api, 1)
-    assert first["versions"][0]["summary"].startswith("首个版本：40 个事项")
+    summary = first["versions"][0]["summary"]
+    assert summary.startswith(f"首个版本：{len(registry.scenarios)} 个")
+    assert f"{len(registry.matters)} 个办事事项" in summary
+    assert first["versions"][0]["matters"] == len(registry.matters)
     answers = {"parents_ethnicity": "different"}
     before = requests.post(
         f"{api}/checklist", json={"scenario": "newborn", "answers": answers}, timeout=10
@@ -159,14 +162,29 @@ def test_an_edit_becomes_a_version_whose_diff_names_the_material_and_old_links_s
     assert again["code"] != issued["code"] and again["version"] == 2
     assert 'id="changes"' not in requests.get(f"{web}/n/{again['code']}", timeout=30).text
 
+    # A matter is versioned like a scenario: its edit is a version that names it as a matter,
+    # and its checklist as the version before gave it can still be asked for.
+    matter = next(m for m in registry.matters.values() if m.promised_days and m.requirements)
+    was = requests.post(f"{api}/checklist", json={"matter": matter.id}, timeout=10).json()
+    assert was["registry_version"]["number"] == 2 and was["scenario"]["kind"] == "matter"
+    days = f"{matter.promised_days:g}"
+    edit(data / "matters" / f"{matter.id}.yml", f"\npromised_days: {days}\n", "\npromised_days: 99\n")
+    latest = wait_for_version(api, 3)["versions"][0]
+    assert f"办事事项「{matter.name}」" in latest["summary"] and f"承诺时限 {days}→99" in latest["summary"]
+    diff = requests.get(f"{api}/versions/2/diff/3", params={"scenario": matter.id}, timeout=10).json()
+    assert [(s["id"], s["kind"]) for s in diff["scenarios"]] == [(matter.id, "matter")]
+    then = requests.post(f"{api}/checklist", json={"matter": matter.id, "version": 2}, timeout=10).json()
+    assert then["registry_version"]["number"] == 2 and then["items"] == was["items"]
+    assert requests.get(f"{api}/matters/{matter.id}", timeout=5).json()["promised_days"] == 99
+
     # An edit that does not load (a half-saved file) makes no version; the last good one keeps answering.
     scenario.write_text("id: newborn\n  name: [", encoding="utf-8")
     time.sleep(1.5)
-    assert requests.get(f"{api}/versions", timeout=5).json()["current"] == 2
+    assert requests.get(f"{api}/versions", timeout=5).json()["current"] == 3
     assert requests.get(f"{api}/scenarios/newborn", timeout=5).json()["promised_days"] == 3
     engine = sa.create_engine(db)
     with engine.connect() as conn:
-        assert conn.execute(sa.text("SELECT count(*) FROM registry_versions")).scalar() == 2
+        assert conn.execute(sa.text("SELECT count(*) FROM registry_versions")).scalar() == 3
     engine.dispose()
 
 

@@ -475,6 +475,80 @@ Object.assign(scenarios, {
   },
 });
 
+// -- the portal's 办事指南 (bot/web/directory.py) -----------------------------------------------
+Object.assign(scenarios, {
+  /** From the home page to the guide: search, open the first result, answer its questions; axe on each page. */
+  async directory(browser) {
+    const violations = {};
+    const page = await newPage(browser);
+    await page.goto(config.web + '/');
+    await page.locator('#guide-q').waitFor();
+    violations.home = await axe(page);
+    await page.locator('#nav-guide').click();
+    await page.locator('#guide-form').waitFor();
+    await page.locator('#q').fill(config.search);
+    await page.locator('#guide-submit').click();
+    await page.locator('#result-count').waitFor();
+    const results = await page.locator('.guide-item').evaluateAll((nodes) => nodes.map((n) => n.dataset.id));
+    violations.index = await axe(page);
+    await shot(page, 'guide-search.png');
+    await page.locator('.guide-item .guide-name').first().click();
+    await page.locator('#entry-h').waitFor();
+    // Answer every situation question with its last option, as a person clicking through would.
+    const questions = await page.locator('fieldset.question').count();
+    for (let i = 0; i < questions; i += 1) {
+      await page.locator('fieldset.question').nth(i).locator('input[type="radio"]').last().check();
+    }
+    if (questions) {
+      await page.locator('#situation-submit').click();
+      await page.waitForURL(/a_/);
+      await page.locator('#entry-h').waitFor();
+    }
+    const opened = await page.evaluate(() => ({
+      id: document.querySelector('#entry-h').dataset.id,
+      answers: Object.fromEntries([...new URLSearchParams(location.search)].filter(([k]) => k.startsWith('a_')).map(([k, v]) => [k.slice(2), v])),
+      materials: [...document.querySelectorAll('[data-material]')].map((n) => [n.dataset.material, n.dataset.status]),
+      notice: document.querySelector('#notice-link').getAttribute('href'),
+    }));
+    violations.entry = await axe(page);
+    await shot(page, 'guide-entry.png', true);
+    const phone = await newPage(browser, PHONE);
+    await phone.goto(config.web + '/guide/' + opened.id);
+    await phone.locator('#entry-h').waitFor();
+    violations.phone = await axe(phone);
+    const catalogue = await newPage(browser);
+    await catalogue.goto(config.web + '/guide/' + encodeURIComponent(config.catalogue));
+    const catalogueNote = (await catalogue.locator('#no-list').innerText()).trim();
+    violations.catalogue = await axe(catalogue);
+    return { results, opened, catalogueNote, violations };
+  },
+
+  /** Staff search the whole registry by name and open a matter (its checklist) and a catalogue entry. */
+  async consoleSearch(browser) {
+    const desk = await newPage(browser);
+    await consoleLogin(desk);
+    await desk.locator('#registry-q').fill(config.search);
+    await desk.locator('#registry-form button[type="submit"]').click();
+    await desk.locator('#registry-results li').first().waitFor();
+    const results = await desk.locator('#registry-results button').evaluateAll((nodes) => nodes.map((n) => ({ id: n.dataset.id, kind: n.dataset.kind })));
+    await desk.locator('#registry-results button[data-kind="matter"]').first().click();
+    await desk.locator('#assist-card .oo-card').waitFor();
+    const matterCard = await desk.locator('#assist-card .oo-card .oo-card-title').innerText();
+    const identified = await desk.locator('#identified').innerText();
+    await desk.locator('#registry-results button[data-kind="catalogue"]').first().click();
+    await desk.locator('#catalogue-answer').waitFor();
+    const catalogue = await desk.locator('#catalogue-answer').evaluate((n) => ({
+      text: n.innerText,
+      link: n.querySelector('#catalogue-link')?.getAttribute('href') || null,
+      cards: document.querySelectorAll('#assist-card .oo-card').length,
+      sendable: !document.querySelector('#notice-issue').disabled,
+    }));
+    const violations = { console: await axe(desk) };
+    await shot(desk, 'console-registry-search.png');
+    return { results, matterCard, identified, catalogue, violations };
+  },
+});
+
 const browser = await launch();
 let code = 0;
 try {

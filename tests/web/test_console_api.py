@@ -76,6 +76,7 @@ CONSOLE_ROUTES = [
     ("POST", "/console/api/conversations/abc12345/release", {}),
     ("POST", "/console/api/assist", {"text": "退休"}),
     ("GET", "/console/api/scenarios", None),
+    ("GET", "/console/api/registry-search?q=%E9%A9%BE%E9%A9%B6%E8%AF%81", None),
     ("POST", "/console/api/citizen-file", {"citizen_id": "demo-citizen-001"}),
     ("GET", "/console/api/audit", None),
     ("GET", "/console/assets/console.js", None),
@@ -155,7 +156,7 @@ def test_take_reply_send_the_card_and_hand_back(api, handed_off, tracker):
     queue = api("GET", "/queue").json()["conversations"]
     mine = next(c for c in queue if c["id"] == conversation)
     assert mine["kind"] == "web_chat" and mine["handoff"] == "requested" and not mine["paused"]
-    assert mine["scenario"] == {"id": "newborn", "name": "新生儿出生一件事"}
+    assert mine["scenario"] == {"id": "newborn", "name": "新生儿出生一件事", "kind": "scenario"}
     said = mine["last_messages"][-2]
     assert (said["from"], said["text"]) == ("citizen", "转人工")
     assert mine["answers"] == [] and mine["citizen_id"] is None
@@ -263,8 +264,12 @@ def test_assist_is_the_bots_own_identification_and_the_registrys_checklist(api, 
 
     picked = api("POST", "/assist", json={"text": "", "scenario": "retirement"}).json()
     assert picked["decision"] is None and picked["scenario"]["id"] == "retirement"
-    nothing = api("POST", "/assist", json={"text": "护照过期了怎么换"}).json()
-    assert nothing["scenario"] is None and nothing["checklist"] is None
+    # Issue 11: a passport is a matter now, never a look-alike scenario (居民信息变更).
+    passport = api("POST", "/assist", json={"text": "护照过期了怎么换"}).json()
+    assert passport["entry"] is not None and passport["entry"]["kind"] != "scenario", passport["entry"]
+    assert passport["scenario"] is None or passport["scenario"]["kind"] == "matter"
+    nothing = api("POST", "/assist", json={"text": "明天长沙天气怎么样"}).json()
+    assert nothing["entry"] is None and nothing["scenario"] is None and nothing["checklist"] is None
 
 
 def test_a_citizen_file_lookup_is_recorded_before_it_is_read(api, registry_client):

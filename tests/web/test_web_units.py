@@ -118,7 +118,8 @@ def test_a_transcript_reads_buttons_cards_and_staff_as_people_see_them():
 def test_the_summary_says_the_matter_the_answers_and_who_is_signed_in():
     token = sign_citizen_token("demo-citizen-001", SECRET)
     found = summary(tracker_json({"citizen_token": token}), SCENARIO, SECRET, messages=3)
-    assert found["scenario"] == {"id": "newborn", "name": "新生儿出生一件事"}
+    assert found["scenario"] == {"id": "newborn", "name": "新生儿出生一件事", "kind": "scenario"}
+    assert found["identified"] is None
     assert found["answers"] == [{"question": "父母是否同一民族？", "answer": "同一民族"}]
     assert found["citizen_id"] == "demo-citizen-001" and found["can_reply"] and found["paused"]
     assert len(found["last_messages"]) == 3
@@ -126,6 +127,17 @@ def test_the_summary_says_the_matter_the_answers_and_who_is_signed_in():
     forged = sign_citizen_token("demo-citizen-001", "not-the-secret-but-just-as-long-as-it")
     assert summary(tracker_json({"citizen_token": forged}), SCENARIO, SECRET)["citizen_id"] is None
     assert summary(tracker_json({"citizen_id": "demo-citizen-001"}), SCENARIO, SECRET)["citizen_id"] is None
+
+
+def test_the_summary_names_a_catalogue_only_entry_the_bot_identified_and_nothing_malformed():
+    tracker = tracker_json()
+    entry = {"kind": "catalogue", "id": "-3af984CTh-cb62cVHwV-A", "name": "侨眷身份认定"}
+    tracker["slots"] = {"identified": entry, "scenario": None}
+    found = summary(tracker, None, SECRET)
+    assert found["scenario"] is None and found["identified"] == entry
+    for bad in ("x", ["a"], {"kind": "matter", "id": 5, "name": "x"}, {"kind": "matter", "id": "a"}):
+        tracker["slots"] = {"identified": bad}
+        assert summary(tracker, None, SECRET)["identified"] is None
 
 
 def test_answers_the_registry_does_not_know_are_shown_as_they_are():

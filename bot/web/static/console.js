@@ -51,12 +51,19 @@
   let current = null; // the open conversation's id
   let currentData = null;
 
+  // The matter the bot settled on (with its checklist), else the latest entry it identified (any kind).
+  function entryName(c) {
+    if (c.scenario) return c.scenario.name;
+    if (c.identified) return `${c.identified.name}${c.identified.kind === 'catalogue' ? '（仅目录，无材料清单）' : ''}`;
+    return '尚未识别事项';
+  }
+
   function queueItem(c) {
     if (c.kind === 'callback') return callbackItem(c);
     const last = c.last_messages.filter((m) => m.from === 'citizen').slice(-1)[0];
     const state = c.handoff === 'taken' ? `由 ${c.taken_by || '坐席'} 接入中` : '等待人工';
     const button = el('button', { type: 'button', class: 'queue-item', 'data-id': c.id, 'data-state': c.handoff, 'aria-current': c.id === current ? 'true' : 'false' },
-      el('span', { class: 'q-title', text: c.scenario ? c.scenario.name : '尚未识别事项' }),
+      el('span', { class: 'q-title', text: entryName(c) }),
       el('span', { class: 'q-meta', text: `${state} · ${since(c.requested_at)}转人工${c.citizen_id ? ' · 已登录' : ''}` }),
       el('span', { class: 'q-last', text: last ? `群众：${last.text}` : '' }));
     button.addEventListener('click', () => openConversation(c.id));
@@ -105,7 +112,7 @@
       ? el('ul', {}, ...c.answers.map((a) => el('li', { text: `${a.question} → ${a.answer}` })))
       : el('span', { class: 'muted', text: '还没有回答' });
     const rows = [
-      ['事项', c.scenario ? c.scenario.name : '尚未识别'],
+      ['事项', c.scenario || c.identified ? entryName(c) : '尚未识别'],
       ['已答情形', answers],
       ['群众身份', c.citizen_id ? `已登录（编号 ${c.citizen_id}）` : '未登录'],
       ['状态', c.handoff === 'taken' ? `由 ${c.taken_by} 接入，机器人已暂停` : c.handoff === 'requested' ? '等待人工，机器人仍在应答' : '已交还机器人'],
@@ -212,24 +219,71 @@
   let assistTimer = null;
   let assistSeq = 0;
 
+  const KIND = { scenario: '一件事', matter: '事项', catalogue: '事项·仅目录' };
+  const kindTag = (kind) => el('span', { class: `kind-tag kind-${kind}`, text: KIND[kind] || kind });
+
   function identifiedNode(r) {
+    const picked = workspace.picked && (r.scenario || r.catalogue);
+    if (picked) return el('span', {}, '已选定 ', el('strong', { text: picked.name }), ' ', kindTag(r.scenario ? r.scenario.kind || 'scenario' : 'catalogue'));
     if (!r.decision) return el('span', { class: 'muted', text: '输入来电人说的话，这里会显示识别出的事项。' });
-    if (!r.scenario) return el('span', {}, '未识别出登记的事项', el('span', { class: 'muted', text: '（不在“一件事”范围内，或需要更多描述）' }));
+    if (r.decision === 'vague') return el('span', {}, '来电人说得比较笼统', el('span', { class: 'muted', text: '（请问清是哪一类事；下面是最可能的几类）' }));
+    if (!r.entry) return el('span', {}, '未识别出登记的事项', el('span', { class: 'muted', text: '（不在材料库和事项目录范围内，或需要更多描述）' }));
     const confidence = r.confidence === null ? null : Math.round(r.confidence * 100);
     const label = { identified: '识别为', clarify: '可能是', none: '不太确定' }[r.decision] || '事项';
     const bar = el('span', { class: 'confidence', role: 'img', 'aria-label': `置信度 ${confidence}%` }, el('span', {}));
     bar.firstChild.style.width = `${confidence || 0}%`;
-    return el('span', {}, `${workspace.picked ? '已选定' : label} `, el('strong', { text: r.scenario.name }),
-      confidence === null || workspace.picked ? '' : el('span', {}, ' ', bar, ` ${confidence}%`));
+    return el('span', {}, `${label} `, el('strong', { text: r.entry.name }), ' ', kindTag(r.entry.kind),
+      confidence === null ? '' : el('span', {}, ' ', bar, ` ${confidence}%`));
   }
 
   function candidatesNode(r) {
-    const others = r.ranking.filter((c) => (!r.scenario || c.id !== r.scenario.id) && c.confidence >= 0.01);
+    const box = el('div', { class: 'candidates' });
+    if (r.decision === 'vague' && (r.families || []).length) {
+      box.append(el('span', { class: 'muted', text: '可能是：' }));
+      for (const f of r.families) {
+        const b = el('button', { type: 'button', class: 'btn btn-secondary btn-small family', text: f.label });
+        b.addEventListener('click', () => {
+          $('caller-text').value = f.text;
+          workspace.answers = {};
+          assist();
+        });
+        box.append(b);
+      }
+      return box;
+    }
+    const shown = workspace.picked ? workspace.picked : r.entry && r.entry.id;
+    const others = r.ranking.filter((c) => c.id !== shown && c.confidence >= 0.01);
     if (!others.length) return el('span');
-    const box = el('div', { class: 'candidates' }, el('span', { class: 'muted', text: '其他可能：' }));
+    box.append(el('span', { class: 'muted', text: '其他可能：' }));
     for (const c of others) {
-      const b = el('button', { type: 'button', class: 'btn btn-secondary btn-small', text: `${c.name} ${Math.round(c.confidence * 100)}%` });
+      const b = el('button', { type: 'button', class: 'btn btn-secondary btn-small', 'data-id': c.id, 'data-kind': c.kind, text: `${c.name}（${KIND[c.kind] || c.kind}）${Math.round(c.confidence * 100)}%` });
       b.addEventListener('click', () => pick(c.id));
+      box.append(b);
+    }
+    return box;
+  }
+
+  // A matter known only from the catalogue: its facts, the official guide, the hotline; no materials.
+  function catalogueNode(c) {
+    const rows = [['主管部门', c.department || '目录未写明'], ['事项类型', c.matter_type || '目录未写明'],
+      ['主题分类', (c.categories || []).join('、') || '目录未写明'], ['咨询电话', c.hotline]];
+    const link = c.official_url && /^https?:\/\//.test(c.official_url)
+      ? el('a', { href: c.official_url, target: '_blank', rel: 'noopener', id: 'catalogue-link', text: '官方办事指南' })
+      : el('span', { class: 'muted', text: '目录没有给出官方办事指南的网址' });
+    return el('div', { class: 'catalogue-answer', id: 'catalogue-answer' },
+      el('h3', {}, c.name, ' ', kindTag('catalogue')),
+      el('p', { class: 'warning', text: c.note }),
+      el('dl', { class: 'summary' }, ...rows.flatMap(([k, v]) => [el('dt', { text: k }), el('dd', { text: v })])),
+      el('p', {}, link));
+  }
+
+  // A matter that a one-thing scenario bundles: offer the whole scenario.
+  function relatedNode(r) {
+    if (!r.related || !r.related.length) return el('span');
+    const box = el('div', { class: 'candidates related', id: 'related' }, el('span', { class: 'muted', text: '这件事可以和其他事项一起办：' }));
+    for (const s of r.related) {
+      const b = el('button', { type: 'button', class: 'btn btn-secondary btn-small', 'data-id': s.id, text: s.name });
+      b.addEventListener('click', () => pick(s.id));
       box.append(b);
     }
     return box;
@@ -262,6 +316,7 @@
     $('identified').replaceChildren(identifiedNode(r));
     $('candidates').replaceChildren(candidatesNode(r));
     $('questions').replaceChildren(questionsNode(r));
+    $('assist-extra').replaceChildren(r.catalogue ? catalogueNode(r.catalogue) : relatedNode(r));
     $('assist-card').replaceChildren(r.checklist ? R.checklistCard(document, r.checklist, 'zh-CN') : '');
     document.dispatchEvent(new CustomEvent('onceonly:assist', { detail: r })); // console-notice.js
     if (currentData) showConversation(currentData);
@@ -283,7 +338,7 @@
   function pick(id) {
     workspace.picked = id;
     workspace.answers = {};
-    $('scenario-pick').value = id;
+    $('scenario-pick').value = id; // an entry not in the picker (catalogue-only) leaves it blank
     assist();
   }
 
@@ -297,11 +352,39 @@
   async function loadScenarios() {
     try {
       const { scenarios } = await api('/scenarios');
-      $('scenario-pick').append(...scenarios.map((s) => el('option', { value: s.id, text: s.name })));
+      for (const [kind, label] of [['scenario', '一件事'], ['matter', '事项']]) {
+        const group = el('optgroup', { label });
+        group.append(...scenarios.filter((s) => (s.kind || 'scenario') === kind).map((s) => el('option', { value: s.id, text: s.name })));
+        if (group.childElementCount) $('scenario-pick').append(group);
+      }
     } catch (e) {
       $('assist-error').textContent = e.message;
     }
   }
+
+  // -- staff search the whole registry by name ---------------------------------------------
+  function searchResult(item) {
+    const listed = item.materials_known === false ? 'catalogue' : item.kind;
+    const meta = [KIND[listed] || listed, item.department, item.matter_type].filter(Boolean).join(' · ');
+    const button = el('button', { type: 'button', class: 'linkish', 'data-id': item.id, 'data-kind': listed, text: item.name });
+    button.addEventListener('click', () => pick(item.id));
+    return el('li', {}, button, el('span', { class: 'muted small', text: ` ${meta}` }));
+  }
+
+  $('registry-form').addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const q = $('registry-q').value.trim();
+    if (!q) return;
+    $('registry-status').textContent = '正在搜索…';
+    try {
+      const found = await api(`/registry-search?q=${encodeURIComponent(q)}`);
+      const items = [...found.scenarios, ...found.matters];
+      $('registry-results').replaceChildren(...items.map(searchResult));
+      $('registry-status').textContent = items.length ? `找到 ${items.length} 项（点名称在工作台查看）` : '没有找到名称相符的事项';
+    } catch (e) {
+      $('registry-status').textContent = `搜索失败：${e.message}`;
+    }
+  });
 
   // -- the citizen's file, audited ----------------------------------------------------------
   function fileNode(r) {
@@ -342,7 +425,7 @@
   window.OnceOnlyConsole = { api, el, time, refreshQueue, transcriptNode }; // for console-callbacks.js and console-notice.js
 
   // -- start ------------------------------------------------------------------------------
-  showAssist({ decision: null, scenario: null, ranking: [], questions: [], checklist: null, answers: {} });
+  showAssist({ decision: null, entry: null, scenario: null, catalogue: null, related: [], families: [], ranking: [], questions: [], checklist: null, answers: {} });
   // Words typed (or restored by the browser) before this deferred script ran are read now, not lost.
   if ($('caller-text').value.trim()) assist();
   // Every deferred script has run by DOMContentLoaded: the page is ready to use (tests wait for it).

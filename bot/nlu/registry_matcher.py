@@ -1,0 +1,178 @@
+"""Rasa NLU component: rank every registry entry for a message, and say so in the parse.
+
+Runs after DIET (and the fallback classifier). At training time it builds its index
+(``bot.nlu.retrieval``) from the registry files and the curated lexicon and stores it in
+the model; at parse time it adds the key ``registry`` to the parse result, which
+``/model/parse`` returns and the tracker keeps in ``latest_message``::
+
+    {"ranking": [{"id", "kind", "name", "score", "named"}, …top 10], "vague": bool,
+     "specific": bool}
+
+``specific`` is false when the message holds no registry word beyond the generic ones
+(证, 证明, 手续) and the actions: 我要补个证 names nothing, whatever it matches.
+
+Rasa's training cache fingerprints this component's config and the NLU data, not the
+registry files: ``python -m bot train`` writes the registry's and the lexicon's digests
+into the config it trains with (``build/rasa/config.yml``), so a registry change retrains it.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from bot.nlu.entries import registry_entries
+from bot.nlu.retrieval import NAMED_FLAG, Index, Lexicon
+from bot.settings import ROOT
+
+logger = logging.getLogger(__name__)
+
+REGISTRY_KEY = "registry"
+FALLBACK_INTENT = "nlu_fallback"
+SCENARIO_PREFIX = "scenario_"
+# Scenario intents of the model added to the ranking when the matcher did not rank them.
+MODEL_SCENARIOS = 3
+MODEL_SCENARIO_MIN = 0.05
+
+
+def _path(value: str | None) -> Path | None:
+    if not value:
+        return None
+    path = Path(value)
+    return path if path.is_absolute() else ROOT / path
+
+
+def vague_intent_leads(message: dict[str, Any] | Message, vague_intent: str, threshold: float) -> bool:
+    """The model's intent is the vague request, or the fallback's best guess is."""
+    get = message.get
+    intent = (get(INTENT) or {}).get("name")
+    if intent == vague_intent:
+        return True
+    if intent != FALLBACK_INTENT:
+        return False
+    ranking = [r for r in get(INTENT_RANKING_KEY) or [] if r.get("name") != FALLBACK_INTENT]
+    return (
+        bool(ranking)
+        and ranking[0].get("name") == vague_intent
+        and ranking[0].get("confidence", 0) >= threshold
+    )
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
+class RegistryMatcher(GraphComponent):
+    """Ranks scenarios, matters and catalogue entries; never changes the intent."""
+
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        return {
+            "registry_dir": "data/registry",
+            "synonyms": "data/nlu/synonyms.yml",
+            # How many entries the parse carries.
+            "top": 10,
+            # Written by `python -m bot train` so that Rasa retrains when the data changes.
+            "registry_digest": "",
+            "synonyms_digest": "",
+            # The DIET intent for 我想办个证-like requests, and how sure it must be.
+            "vague_intent": "vague_request",
+            "vague_threshold": 0.3,
+            # A vague request whose best entry scores at least this is not vague after all.
+            "vague_max_score": 0.55,
+        }
+
+    def __init__(
+        self,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        index: Index | None = None,
+    ) -> None:
+        self.config = {**self.get_default_config(), **config}
+        self._model_storage = model_storage
+        self._resource = resource
+        self.index = index
+
+    @classmethod
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> RegistryMatcher:
+        return cls(config, model_storage, resource)
+
+    def train(self, training_data: TrainingData) -> Resource:
+        """Build the index from the registry files (the training data carries no registry)."""
+        registry_dir = _path(self.config["registry_dir"])
+        assert registry_dir is not None
+        entries = registry_entries(registry_dir)
+        self.index = Index.build(entries, Lexicon.load(_path(self.config["synonyms"])))
+        with self._model_storage.write_to(self._resource) as directory:
+            self.index.save(Path(directory))
+        logger.info("registry matcher: %d entries, %d features", len(entries), len(self.index.vocab))
+        return self._resource
+
+    @classmethod
+    def load(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> RegistryMatcher:
+        try:
+            with model_storage.read_from(resource) as directory:
+                index = Index.load(Path(directory))
+        except (ValueError, FileNotFoundError):
+            logger.warning("registry matcher: no index in the model; the parse carries no ranking")
+            index = None
+        return cls(config, model_storage, resource, index)
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        return training_data
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        for message in messages:
+            message.set(REGISTRY_KEY, self.match(message), add_to_output=True)
+        return messages
+
+    def match(self, message: Message | dict[str, Any]) -> dict[str, Any]:
+        text = message.get(TEXT) or ""
+        ranking = self.index.rank(text, int(self.config["top"])) if self.index and text else []
+        ranking += self._model_scenarios(message, {r["id"] for r in ranking}, text)
+        named = any(r["named"] for r in ranking)
+        best = ranking[0]["score"] if ranking else 0.0
+        specific = bool(self.index and text and self.index.specific(text))
+        leads = vague_intent_leads(
+            message, self.config["vague_intent"], float(self.config["vague_threshold"])
+        )
+        vague = not named and leads and (not specific or best < float(self.config["vague_max_score"]))
+        return {"ranking": ranking, "vague": vague, "specific": specific or named}
+
+    def _model_scenarios(self, message: Message | dict[str, Any], ranked: set[str], text: str) -> list[dict]:
+        """The model's likeliest scenario intents the ranking lacks, with the matcher's own
+        score (often 0: 我老婆刚生了 shares no word with 新生儿出生一件事), so that the decision
+        (``bot.nlu.intents``) can weigh both and name them."""
+        if self.index is None:
+            return []
+        wanted = []
+        for r in message.get(INTENT_RANKING_KEY) or []:
+            name = r.get("name") or ""
+            if name.startswith(SCENARIO_PREFIX) and r.get("confidence", 0) >= MODEL_SCENARIO_MIN:
+                sid = name[len(SCENARIO_PREFIX) :]
+                if sid not in ranked:
+                    wanted.append(sid)
+        return self.index.entries_by_id(wanted[:MODEL_SCENARIOS], text)
+
+
+__all__ = ["NAMED_FLAG", "REGISTRY_KEY", "RegistryMatcher"]

@@ -1,0 +1,501 @@
+"""Ranking every registry entry for a message, built from data only.
+
+The message is normalised (simplified, half-width, lower case, punctuation gone) and
+rewritten with the curated lexicon (``data/nlu/synonyms.yml``: 驾照 → 驾驶证, 丢了 →
+补领 …). Entries are ranked by BM25F over registry words and character bigrams
+(fields weighted: name and aliases above result, categories, department and materials),
+times a small prior (detailed guides and citizens' matters before company-only catalogue
+rows) and an action factor (驾照丢了 prefers 补领 over 换领). An entry whose official
+name or alias is in the message is "named" and ranks above everything it names within.
+
+No Rasa here: the component in ``registry_matcher`` only builds, stores and calls this.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+
+from bot.nlu.entries import Entry
+from bot.nlu.normalize import normalize
+
+_NON_WORD = re.compile(r"[^0-9a-z\u3400-\u9fff]+")
+_BRACKETS = re.compile(r"[（(【\[][^）)】\]]*[）)】\]]")
+# 注册个公司 = 注册公司: a spoken classifier between verb and noun (not 个人, 个体, 个税 …).
+_CLASSIFIER = re.compile(r"(?<=[\u3400-\u9fff])一?个(?![人体性税案别])")
+_SPLIT_NAME = re.compile(r"[、，,及和与/]")
+
+# BM25F field weights: a word in the name counts most; materials say little about the matter.
+FIELD_WEIGHTS: dict[str, float] = {
+    "name": 3.0,
+    "aliases": 3.0,
+    "result": 3.0,
+    "bundled": 0.8,
+    "categories": 0.6,
+    "department": 0.5,
+    "materials": 0.3,
+    "eligibility": 0.3,
+}
+K1 = 1.2
+B = 0.6
+BIGRAM_WEIGHT = 0.6
+MAX_WORD = 10
+# Priors: a detailed guide (scenario or matter) answers with a checklist; catalogue rows
+# for companies only are least likely what a citizen in a chat means.
+PRIORS = {
+    "scenario": 1.0,
+    "matter": 1.0,
+    "personal": 0.95,
+    "personal_and_legal": 0.93,
+    "legal_entity": 0.84,
+    "": 0.9,
+}
+NAMED_ALIAS = 0.85
+NAMED_BUNDLED = 0.6
+NAMED_FLAG = 0.85
+NAMED_SHARE = 0.6
+MAX_NAMED = 5  # named entries the ranking carries beyond its top
+# What an unknown bigram weighs against coverage (a typical registry bigram: idf 5–8).
+OOV_WEIGHT = 1.5
+EXTRA_SHARE = 0.15
+ACTION_MATCH = 1.25
+ACTION_MISMATCH = 0.85
+
+
+def clean(text: str) -> str:
+    """Normalised and reduced to letters, digits and CJK (the form names are compared in)."""
+    return _NON_WORD.sub("", normalize(text or ""))
+
+
+def name_variants(name: str) -> list[str]:
+    """The official name, and without its parenthesised remark when what is left still says
+    something (公共场所卫生许可（新发） → 公共场所卫生许可). Title marks are only punctuation
+    (《食品经营许可证》注销 → 食品经营许可证注销)."""
+    full = clean(name)
+    stripped = clean(_BRACKETS.sub("", name))
+    variants = [full] + ([stripped] if len(stripped) >= 4 else [])
+    return [v for v in dict.fromkeys(variants) if v]
+
+
+def _bigrams(text: str) -> list[str]:
+    return [text[i : i + 2] for i in range(len(text) - 1)]
+
+
+@dataclass
+class Lexicon:
+    """Curated words people use: colloquial terms → official ones, and action groups."""
+
+    terms: dict[str, list[str]] = field(default_factory=dict)
+    # Words that say where or when, not what (长沙, 明年): dropped from the message.
+    ignore: list[str] = field(default_factory=list)
+    # Each action: the words official names use (first = canonical) and the words people say.
+    actions: list[dict[str, list[str]]] = field(default_factory=list)
+    # Words every kind of matter uses (证, 证明, 手续, 登记): alone they name nothing.
+    generic: list[str] = field(default_factory=list)
+
+    @classmethod
+    def load(cls, path: Path | None) -> Lexicon:
+        import yaml
+
+        if path is None or not Path(path).exists():
+            return cls()
+        data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+        terms: dict[str, list[str]] = {}
+        for key, targets in (data.get("terms") or {}).items():
+            targets = [targets] if isinstance(targets, str) else list(targets or [])
+            for k in str(key).split("|"):
+                ck = clean(k)
+                if ck:
+                    terms.setdefault(ck, [])
+                    terms[ck] += [clean(t) for t in targets if clean(t) and clean(t) not in terms[ck]]
+        actions = []
+        for action in data.get("actions") or []:
+            names = [clean(x) for x in action.get("names") or [] if clean(x)]
+            said = [clean(x) for x in action.get("said") or [] if clean(x)]
+            if names:
+                actions.append({"names": names, "said": said})
+        ignore = sorted({clean(w) for w in data.get("ignore") or [] if clean(w)}, key=len, reverse=True)
+        generic = sorted({clean(w) for w in data.get("generic") or [] if clean(w)}, key=len, reverse=True)
+        return cls(terms, ignore, actions, generic)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"terms": self.terms, "ignore": self.ignore, "actions": self.actions, "generic": self.generic}
+
+    def words(self) -> set[str]:
+        out = {t for targets in self.terms.values() for t in targets}
+        out |= {n for a in self.actions for n in a["names"]}
+        return out
+
+
+@dataclass
+class Query:
+    text: str  # cleaned original
+    rewritten: str  # colloquial words replaced by their first official term
+    extra: list[str]  # other official terms and action names (scored, not required)
+    actions: set[int]
+    unknown: int = 0  # bigrams no registry text has: the message may be about something else
+    raw: str = ""  # cleaned, before the spoken classifiers were dropped (names keep theirs)
+
+
+class Index:
+    """The ranking model: vocabulary, a documents × features BM25F weight matrix, names."""
+
+    def __init__(
+        self,
+        entries: list[Entry],
+        lexicon: Lexicon,
+        vocab: dict[str, int],
+        weights: sp.csc_matrix,
+        idf_name: np.ndarray,
+        extra_words: set[str] | None = None,
+    ) -> None:
+        self.entries = entries
+        self.lexicon = lexicon
+        self.vocab = vocab
+        self.weights = weights
+        self.idf_name = idf_name  # per feature: what a full name match of it is worth
+        self.priors = np.array(
+            [PRIORS["scenario"] if e.kind != "catalogue" else PRIORS.get(e.audience, 0.9) for e in entries]
+        )
+        self._word_lengths = sorted({len(w) for w in vocab if not w.startswith("#")}, reverse=True)
+        # What counts as naming an entry: its official name (1.0), an alias (0.85), and for a
+        # scenario the names of the matters it bundles (0.6: a hint, not a naming).
+        self._names: dict[str, list[tuple[int, float]]] = {}
+        for i, e in enumerate(entries):
+            for variant in name_variants(e.name):
+                if len(variant) >= 3:
+                    self._names.setdefault(variant, []).append((i, 1.0))
+            for alias in e.aliases:
+                ca = clean(alias)
+                if len(ca) >= 2:
+                    self._names.setdefault(ca, []).append((i, NAMED_ALIAS))
+            for bundled in e.fields.get("bundled", ()):
+                for variant in name_variants(bundled)[-1:]:
+                    if len(variant) >= 4:
+                        self._names.setdefault(variant, []).append((i, NAMED_BUNDLED))
+        self._name_lengths = sorted({len(n) for n in self._names}, reverse=True)
+        self._action_matrix = np.zeros((len(entries), len(lexicon.actions)), dtype=bool)
+        for i, e in enumerate(entries):
+            for a in self._actions_in(clean(e.name)):
+                self._action_matrix[i, a] = True
+        self._term_keys = sorted(lexicon.terms, key=len, reverse=True)
+        # Scenarios bundling each entry: the matter's related_scenarios, and scenarios listing a
+        # linked matter of the same name.
+        bundles: dict[str, set[str]] = {}
+        for e in entries:
+            if e.kind == "scenario":
+                for bundled in e.fields.get("bundled", ()):
+                    for v in name_variants(bundled):
+                        bundles.setdefault(v, set()).add(e.id)
+        self._bundled_by: list[tuple[str, ...]] = []
+        for e in entries:
+            ids = set(e.related) if e.kind != "scenario" else set()
+            if e.kind != "scenario":
+                for v in name_variants(e.name):
+                    ids |= bundles.get(v, set())
+            self._bundled_by.append(tuple(sorted(ids)))
+
+    # ---------------------------------------------------------------- building
+
+    @classmethod
+    def build(cls, entries: list[Entry], lexicon: Lexicon) -> Index:
+        import jieba
+
+        texts = [t for e in entries for t in _field_texts(e).values() for t in t]
+        words: set[str] = set(lexicon.words())
+        for text in texts:
+            for w in jieba.lcut_for_search(clean(text)):
+                if 2 <= len(w) <= MAX_WORD:
+                    words.add(w)
+        for e in entries:
+            for v in name_variants(e.name):
+                for part in _SPLIT_NAME.split(v):
+                    if 2 <= len(part) <= MAX_WORD:
+                        words.add(part)
+        vocab: dict[str, int] = {}
+        for w in sorted(words):
+            vocab[w] = len(vocab)
+        index = cls(entries, lexicon, vocab, sp.csc_matrix((len(entries), 0)), np.zeros(0))
+        # Features per field per entry, then BM25F.
+        field_feats: dict[str, list[dict[int, float]]] = {f: [] for f in FIELD_WEIGHTS}
+        for e in entries:
+            texts_by_field = _field_texts(e)
+            for f in FIELD_WEIGHTS:
+                counts: dict[int, float] = {}
+                for text in texts_by_field.get(f, ()):
+                    for fid, w in index._features(clean(text), grow=vocab).items():
+                        counts[fid] = counts.get(fid, 0.0) + w
+                field_feats[f].append(counts)
+        n_feat = len(vocab)
+        n_docs = len(entries)
+        avg_len = {
+            f: max(1e-9, sum(sum(c.values()) for c in field_feats[f]) / max(1, n_docs)) for f in FIELD_WEIGHTS
+        }
+        df = np.zeros(n_feat)
+        rows, cols, vals = [], [], []
+        for d in range(n_docs):
+            tf: dict[int, float] = {}
+            for f, weight in FIELD_WEIGHTS.items():
+                counts = field_feats[f][d]
+                if not counts:
+                    continue
+                length = sum(counts.values())
+                norm = 1 - B + B * length / avg_len[f]
+                for fid, c in counts.items():
+                    tf[fid] = tf.get(fid, 0.0) + weight * c / norm
+            for fid, value in tf.items():
+                df[fid] += 1
+                rows.append(d)
+                cols.append(fid)
+                vals.append(value)
+        idf = np.log(1 + (n_docs - df + 0.5) / (df + 0.5))
+        vals_arr = np.array(vals)
+        cols_arr = np.array(cols, dtype=np.int64)
+        w = idf[cols_arr] * vals_arr * (K1 + 1) / (K1 + vals_arr)
+        matrix = sp.csc_matrix((w, (np.array(rows, dtype=np.int64), cols_arr)), shape=(n_docs, n_feat))
+        full = FIELD_WEIGHTS["name"]
+        idf_name = idf * (K1 + 1) + 0 * full
+        return cls(entries, lexicon, vocab, matrix, idf_name)
+
+    def _features(self, text: str, grow: dict[str, int] | None = None) -> dict[int, float]:
+        """Registry words found anywhere in ``text`` (weight 1) and its bigrams (``BIGRAM_WEIGHT``)."""
+        vocab = self.vocab
+        out: dict[int, float] = {}
+        n = len(text)
+        lengths = self._word_lengths or range(MAX_WORD, 1, -1)
+        for i in range(n):
+            for length in lengths:
+                if i + length > n:
+                    continue
+                fid = vocab.get(text[i : i + length])
+                if fid is not None:
+                    out[fid] = out.get(fid, 0.0) + 1.0
+        for bg in _bigrams(text):
+            key = "#" + bg
+            fid = vocab.get(key)
+            if fid is None and grow is not None:
+                fid = grow[key] = len(grow)
+            if fid is not None:
+                out[fid] = out.get(fid, 0.0) + BIGRAM_WEIGHT
+        return out
+
+    # ---------------------------------------------------------------- persistence
+
+    def save(self, directory: Path) -> None:
+        directory.mkdir(parents=True, exist_ok=True)
+        (directory / "entries.json").write_text(
+            json.dumps([e.as_dict() for e in self.entries], ensure_ascii=False), encoding="utf-8"
+        )
+        (directory / "lexicon.json").write_text(
+            json.dumps(self.lexicon.as_dict(), ensure_ascii=False), "utf-8"
+        )
+        words = sorted(self.vocab, key=self.vocab.__getitem__)
+        (directory / "vocab.json").write_text(json.dumps(words, ensure_ascii=False), encoding="utf-8")
+        sp.save_npz(directory / "weights.npz", self.weights.tocsc())
+        np.save(directory / "idf_name.npy", self.idf_name)
+
+    @classmethod
+    def load(cls, directory: Path) -> Index:
+        entries = [Entry.from_dict(d) for d in json.loads((directory / "entries.json").read_text("utf-8"))]
+        lex = json.loads((directory / "lexicon.json").read_text("utf-8"))
+        words = json.loads((directory / "vocab.json").read_text("utf-8"))
+        return cls(
+            entries,
+            Lexicon(lex["terms"], lex.get("ignore") or [], lex["actions"], lex.get("generic") or []),
+            {w: i for i, w in enumerate(words)},
+            sp.load_npz(directory / "weights.npz").tocsc(),
+            np.load(directory / "idf_name.npy"),
+        )
+
+    # ---------------------------------------------------------------- ranking
+
+    def _actions_in(self, text: str) -> set[int]:
+        return {i for i, a in enumerate(self.lexicon.actions) if any(n in text for n in a["names"])}
+
+    def query(self, message: str) -> Query:
+        raw = clean(message)
+        text = _CLASSIFIER.sub("", raw)
+        rewritten = text
+        extra: list[str] = []
+        # Longest colloquial words first; a replaced span is not rewritten again.
+        placeholders: list[str] = []
+        for key in self._term_keys:
+            if key in rewritten:
+                targets = self.lexicon.terms[key]
+                if not targets:
+                    continue
+                rewritten = rewritten.replace(key, f"\x00{len(placeholders)}\x00")
+                placeholders.append(targets[0])
+                extra += targets[1:]
+        actions: set[int] = set()
+        for i, action in enumerate(self.lexicon.actions):
+            said = [s for s in action["said"] if s in rewritten]
+            named = [n for n in action["names"] if n in text]
+            if said or named:
+                actions.add(i)
+            # The action is a modifier (the action factor weighs it), not what is asked about:
+            # its spoken words leave the message and its official words are only scored.
+            for s in sorted(said, key=len, reverse=True):
+                rewritten = rewritten.replace(s, "\x01")
+            if said or named:
+                extra += [n for n in action["names"] if n not in text]
+        for word in self.lexicon.ignore:
+            rewritten = rewritten.replace(word, "\x01")
+        rewritten = re.sub(r"\x00(\d+)\x00", lambda m: placeholders[int(m.group(1))], rewritten)
+        return Query(text, rewritten, extra, actions, raw=raw)
+
+    def _query_vector(self, q: Query) -> tuple[dict[int, float], dict[int, float]]:
+        """Features of the rewritten message (what must be covered), and all scored features."""
+        main: dict[int, float] = {}
+        for part in q.rewritten.split("\x01"):
+            for fid, w in self._features(part).items():
+                main[fid] = max(main.get(fid, 0.0), min(w, 1.0))
+        qvec = dict(main)
+        original = q.text
+        for word in self.lexicon.ignore:  # 怎么, 长沙 … say nothing, as typed or rewritten
+            original = original.replace(word, "\x01")
+        for part in original.split("\x01"):
+            for fid, w in self._features(part).items():
+                qvec[fid] = max(qvec.get(fid, 0.0), 0.7 * min(w, 1.0))
+        for word in q.extra:
+            for fid, w in self._features(word).items():
+                qvec[fid] = max(qvec.get(fid, 0.0), 0.5 * min(w, 1.0))
+        return main, qvec
+
+    def scores(self, message: str) -> tuple[np.ndarray, np.ndarray, Query]:
+        """Coverage-like scores (0..1) for every entry, and the "named" strength per entry."""
+        q = self.query(message)
+        main, qvec = self._query_vector(q)
+        q.unknown = sum(
+            1 for part in q.rewritten.split("\x01") for bg in _bigrams(part) if "#" + bg not in self.vocab
+        )
+        n = len(self.entries)
+        if not qvec:
+            return np.zeros(n), np.zeros(n), q
+        fids = np.fromiter(qvec, dtype=np.int64)
+        qw = np.fromiter(qvec.values(), dtype=float)
+        in_main = np.fromiter((f in main for f in qvec), dtype=bool, count=len(qvec))
+        # Coverage: how much of what the message asks about (its rewritten words) an entry
+        # has, against a perfect match; other spellings and action words add a little.
+        denom = float(self.idf_name[fids[in_main]] @ qw[in_main]) + OOV_WEIGHT * q.unknown
+        denom = denom or 1.0
+        sub = self.weights[:, fids]
+        raw_main = np.asarray(sub[:, in_main] @ qw[in_main]).ravel()
+        raw_extra = np.asarray(sub[:, ~in_main] @ qw[~in_main]).ravel() if (~in_main).any() else 0.0
+        cover = np.minimum(1.0, raw_main / denom) + EXTRA_SHARE * np.minimum(1.0, raw_extra / denom)
+        factor = self.priors.copy()
+        if q.actions and self._action_matrix.size:
+            wanted = np.zeros(self._action_matrix.shape[1], dtype=bool)
+            wanted[list(q.actions)] = True
+            has_any = self._action_matrix.any(axis=1)
+            matches = self._action_matrix[:, wanted].any(axis=1)
+            factor = factor * np.where(matches, ACTION_MATCH, np.where(has_any, ACTION_MISMATCH, 1.0))
+        named = self._named(q.raw or q.text, 1.0)
+        if q.raw and q.raw != q.text:
+            named = np.maximum(named, self._named(q.text, 1.0))
+        if q.rewritten != q.text:
+            via = self._named(q.rewritten.replace("\x01", ""), 0.6)
+            named = np.maximum(named, via)
+        return cover * factor, named, q
+
+    def _named(self, text: str, strength: float) -> np.ndarray:
+        """Entries whose name or alias occurs in ``text``, except names inside a longer named one."""
+        spans: list[tuple[int, int, list[tuple[int, float]]]] = []
+        n = len(text)
+        for i in range(n):
+            for length in self._name_lengths:
+                if i + length > n:
+                    continue
+                hit = self._names.get(text[i : i + length])
+                if hit:
+                    spans.append((i, i + length, hit))
+        out = np.zeros(len(self.entries))
+        for start, end, hit in spans:
+            if any(s <= start and end <= e and (e - s) > (end - start) for s, e, _ in spans):
+                continue
+            for i, weight in hit:
+                # A direct hit keeps at least NAMED_FLAG (named); a longer name is a little surer.
+                length = 0.1 * min(1.0, (end - start) / 8)
+                value = strength * (weight + length if weight >= NAMED_ALIAS else weight)
+                out[i] = max(out[i], value)
+        return out
+
+    def specific(self, message: str) -> bool:
+        """Whether the message says what it is about: a registry word beyond the generic ones
+        (证, 证明, 手续) and the actions (补, 换). 我要补个证 and 我想办事 do not; 补个身份证 does."""
+        q = self.query(message)
+        rest = q.rewritten
+        for word in [*self.lexicon.generic, *(n for a in self.lexicon.actions for n in a["names"])]:
+            rest = rest.replace(word, "\x01")
+        lengths = [n for n in self._word_lengths if n >= 2]
+        for part in rest.split("\x01"):
+            for i in range(len(part)):
+                for length in lengths:
+                    if i + length <= len(part) and part[i : i + length] in self.vocab:
+                        return True
+        return False
+
+    def final_scores(self, message: str) -> tuple[np.ndarray, np.ndarray]:
+        last = getattr(self, "_last", None)
+        if last is not None and last[0] == message:
+            return last[1], last[2]
+        base, named, _ = self.scores(message)
+        base = np.minimum(base, 1.0)
+        final = np.where(named > 0, NAMED_SHARE * named + (1 - NAMED_SHARE) * base, base)
+        self._last = (message, final, named)
+        return final, named
+
+    def _item(self, i: int, final: np.ndarray, named: np.ndarray) -> dict[str, Any]:
+        e = self.entries[i]
+        item = {
+            "id": e.id,
+            "kind": e.kind,
+            "name": e.name,
+            "score": round(float(final[i]), 4),
+            "named": bool(named[i] >= NAMED_FLAG),
+        }
+        if named[i] >= NAMED_FLAG:
+            item["match"] = "name" if named[i] >= 1.0 else "alias"
+        if self._bundled_by[i]:
+            item["scenarios"] = list(self._bundled_by[i])  # the one-thing scenarios that bundle it
+        return item
+
+    def rank(self, message: str, top: int = 10) -> list[dict[str, Any]]:
+        """The best ``top`` entries: id, kind, name, score (0..1), named."""
+        final, named = self.final_scores(message)
+        if not final.any():
+            return []
+        k = min(top, len(final))
+        best = np.argpartition(-final, k - 1)[:k]
+        order = [int(i) for i in best[np.argsort(-final[best], kind="stable")] if final[i] > 0]
+        # A named entry is never left out, even when many unnamed ones score higher.
+        flagged = np.flatnonzero(named >= NAMED_FLAG)
+        order += [int(i) for i in flagged[np.argsort(-final[flagged])][:MAX_NAMED] if i not in set(order)]
+        return [self._item(i, final, named) for i in order]
+
+    def entries_by_id(self, ids: list[str], message: str) -> list[dict[str, Any]]:
+        """These entries as ranking items for ``message`` (score 0 when nothing matches)."""
+        if not ids:
+            return []
+        if not hasattr(self, "_by_id"):
+            self._by_id = {e.id: i for i, e in enumerate(self.entries)}
+        final, named = self.final_scores(message)
+        return [self._item(self._by_id[x], final, named) for x in ids if x in self._by_id]
+
+
+def _field_texts(e: Entry) -> dict[str, tuple[str, ...]]:
+    texts = dict(e.fields)
+    texts["name"] = tuple(name_variants(e.name)[1:2] or name_variants(e.name)[:1])
+    texts["aliases"] = tuple(e.aliases)
+    return texts
+
+
+def build_index(entries: Iterable[Entry], lexicon: Lexicon) -> Index:
+    return Index.build(list(entries), lexicon)
