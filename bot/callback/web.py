@@ -72,7 +72,7 @@ class Callbacks:
         except RasaUnavailable:
             return None
         scenario_id = slots.get("scenario")
-        name = self.console.scenario_names().get(scenario_id) if isinstance(scenario_id, str) else None
+        name = self.console.guide_names().get(scenario_id) if isinstance(scenario_id, str) else None
         return {"id": scenario_id, "name": name} if name else None
 
     def submit(self, fields: dict[str, Any]) -> dict[str, Any]:

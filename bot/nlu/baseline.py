@@ -11,7 +11,7 @@ One document per registry entry (52 scenarios, 328 matters, ~2,800 catalogue-onl
 Curated aliases and synonyms are left out on purpose: they are this project's work, not
 something a search box over the portal has. The entries come from the registry files when they
 carry matters and the catalogue (``Registry.matters`` / ``.catalogue``), otherwise straight from
-the seed's JSON (``data/sources/hunan``, else ``../shared/data/registry-seed``); ids are the same.
+the seed's JSON kept in the repository (``data/sources/hunan``); ids are the same.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ import numpy as np
 
 from bot.settings import ROOT
 
-SEEDS = (ROOT / "data" / "sources" / "hunan", ROOT.parent / "shared" / "data" / "registry-seed")
+SEEDS = (ROOT / "data" / "sources" / "hunan",)
 
 
 @dataclass(frozen=True)

@@ -67,9 +67,9 @@ class Thresholds:
     lead: float = 0.1
     # … otherwise "您是想办理…" is asked when it reaches ``plausible``, offering the entries
     # within ``close`` of it (at least ``candidate``); below that the matter is not ours.
-    plausible: float = 0.28
+    plausible: float = 0.2
     close: float = 0.2
-    candidate: float = 0.15
+    candidate: float = 0.12
     # A confident model scenario is overruled by an entry it does not bundle that the words
     # point to this clearly (this score, this far above the scenario's own).
     overrule_at: float = 0.58
@@ -77,6 +77,9 @@ class Thresholds:
     # … when the model is below ``overrule_unsure``; above it, only at ``overrule_sure``.
     overrule_unsure: float = 0.8
     overrule_sure: float = 0.85
+    # A matter the scenario bundles overrules it on the same terms: 社保卡丢了要挂失 is the
+    # matter 社会保障卡挂失, answered as such; the action then offers the whole scenario.
+    bundled_overrules: bool = True
     # An unsure model's scenario counts for nothing when the matcher's best entry scores this
     # much and this far above the scenario's own score.
     specific_at: float = 0.4
@@ -87,7 +90,7 @@ class Thresholds:
     vague_below: float = 0.55
     # Intents that are not about a matter (greet, out_of_scope, ask_duration …) need a
     # matcher score this high before an entry is taken from the words alone.
-    other_intent: float = 0.5
+    other_intent: float = 0.35
     out_of_scope: float = 0.7
     # How many candidates "您是想办理…" offers at most, how many families a vague request.
     offer: int = 3
@@ -285,7 +288,7 @@ def identify(
         rival = max((r for r in ranked if r["id"] != model_sid), key=_score, default=None)
         overruled = (
             rival is not None
-            and model_sid not in (rival.get("scenarios") or ())
+            and (t.bundled_overrules or model_sid not in (rival.get("scenarios") or ()))
             and _score(rival) - own >= t.overrule_by
             and (
                 (p < t.overrule_unsure and _score(rival) >= t.overrule_at) or _score(rival) >= t.overrule_sure

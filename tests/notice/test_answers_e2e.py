@@ -189,14 +189,14 @@ def test_feedback_is_stored_without_personal_data_and_shows_in_the_report(stack,
 
 def test_the_report_lists_questions_the_bot_could_not_place_and_handoffs(stack, chat, staff):
     lost = chat()
-    lost.say("我要办护照")
+    lost.say("下期彩票号码是多少")
     handed = chat()
     to_checklist(handed)
     handed.say("转人工")
     report = requests.get(
         f"{stack.service('web').url}/console/api/report", params={"days": 1}, headers=staff, timeout=60
     ).json()
-    assert any(r["text"] == "我要办护照" and r["kind"] == "not_ours" for r in report["not_placed"])
+    assert any(r["text"] == "下期彩票号码是多少" and r["kind"] == "not_ours" for r in report["not_placed"])
     assert any(r["scenario"] == "newborn" and r["requested"] >= 1 for r in report["handoffs"])
 
 
