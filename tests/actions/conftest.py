@@ -60,3 +60,16 @@ def citizen_token():
 
 def slots(events: list[dict]) -> dict:
     return {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
+
+
+def stored(registry_service, sender: str) -> list[dict]:
+    """The feedback the registry keeps for a conversation (read with the service token)."""
+    import requests
+
+    from tests.conftest import REGISTRY_TOKEN
+
+    return requests.get(
+        f"{registry_service[0]}/feedback/conversations/{sender}",
+        headers={"Authorization": f"Bearer {REGISTRY_TOKEN}"},
+        timeout=10,
+    ).json()["feedback"]

@@ -5,19 +5,9 @@ from __future__ import annotations
 import uuid
 
 import pytest
-import requests
 
 from actions.feedback import NOTED, SORRY, THANKS, WHICH_MATERIAL, ActionFeedback
-from tests.actions.conftest import load_tracker
-from tests.conftest import REGISTRY_TOKEN
-
-
-def stored(registry_service, sender: str) -> list[dict]:
-    return requests.get(
-        f"{registry_service[0]}/feedback/conversations/{sender}",
-        headers={"Authorization": f"Bearer {REGISTRY_TOKEN}"},
-        timeout=10,
-    ).json()["feedback"]
+from tests.actions.conftest import load_tracker, stored
 
 
 @pytest.mark.parametrize(

@@ -19,8 +19,7 @@ from actions.feedback import WHICH_MATERIAL, ActionFeedback
 from actions.followups import ActionAnswerMaterial, ActionAnswerScenarioInfo
 from actions.identify import ActionAskChosenScenario, ActionIdentifyScenario, ValidateChooseScenarioForm
 from actions.texts import PICK_AN_OPTION, WHICH_FAMILY
-from tests.actions.conftest import load_tracker, slots
-from tests.conftest import REGISTRY_TOKEN
+from tests.actions.conftest import load_tracker, slots, stored
 
 pytestmark = pytest.mark.usefixtures("registry_service")
 
@@ -308,14 +307,6 @@ def test_a_question_that_names_nothing_is_about_the_current_entry(run):
 
 
 # -- feedback and the notice on a matter --------------------------------------------------------------
-
-
-def stored(registry_service, sender: str) -> list[dict]:
-    return requests.get(
-        f"{registry_service[0]}/feedback/conversations/{sender}",
-        headers={"Authorization": f"Bearer {REGISTRY_TOKEN}"},
-        timeout=10,
-    ).json()["feedback"]
 
 
 def test_feedback_on_a_matter_is_recorded_for_it_and_asks_which_of_its_materials(run, registry_service):
