@@ -297,6 +297,37 @@ def test_import_is_reproducible_and_matches_the_committed_data(tmp_path):
     _dirs_equal(REGISTRY, out)
 
 
+def test_a_catalogue_alias_survives_a_reimport_and_names_the_entry(tmp_path):
+    """Curated aliases of a catalogue-only entry are kept by the import, by service_id, and reach
+    the matcher's entry and the store's search, as a matter's do."""
+    from bot.nlu.entries import registry_entries
+    from bot.registry.store import Store
+
+    out = tmp_path / "registry"
+    shutil.copytree(REGISTRY, out)
+    path = out / "catalogue.yml"
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    at = next(i for i, line in enumerate(lines) if line.startswith("- {") and '"matter": ' not in line)
+    entry = json.loads(lines[at][2:])
+    alias = "测试专用的叫法甲乙"
+    entry = {"service_id": entry["service_id"], "name": entry["name"], "aliases": [alias]} | {
+        k: v for k, v in entry.items() if k not in ("service_id", "name", "aliases")
+    }
+    lines[at] = "- " + json.dumps(entry, ensure_ascii=False) + "\n"
+    path.write_text("".join(lines), encoding="utf-8")
+    edited = path.read_bytes()
+    import_seed(DEFAULT_SEED, out)
+    assert path.read_bytes() == edited  # kept in place, nothing else changed
+    registry = load_registry(out)
+    assert registry.catalogue[entry["service_id"]].aliases == (alias,)
+    [indexed] = [e for e in registry_entries(out) if e.id == entry["service_id"]]
+    assert indexed.kind == "catalogue" and indexed.aliases == (alias,)
+    store = Store.open(f"sqlite:///{tmp_path / 'registry.sqlite3'}")
+    store.sync(registry, with_demo=False)
+    assert [m["id"] for m in store.search_matters(alias)] == [entry["service_id"]]
+    store.engine.dispose()
+
+
 @pytest.fixture(scope="module")
 def scratch(tmp_path_factory) -> Path:
     """A registry imported from scratch by the command line, as `make registry-import` runs it."""

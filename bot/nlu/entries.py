@@ -113,6 +113,7 @@ def _catalogue_entry(c: Any) -> Entry:
         id=get("service_id"),
         kind="catalogue",
         name=get("name"),
+        aliases=tuple(get("aliases") or ()),
         audience=get("audience") or "",
         fields={
             "categories": tuple(x for x in get("categories") or () if x != "其他"),

@@ -26,6 +26,9 @@ from bot.settings import ROOT
 SCENARIO_PREFIX = "scenario_"
 FALLBACK_INTENT = "nlu_fallback"
 VAGUE_INTENT = "vague_request"
+# "One specific matter, not a whole life event": trained on the matters' names and aliases
+# (bot/nlu/build.py); the registry matcher says which matter.
+MATTER_INTENT = "registry_matter"
 OUT_OF_SCOPE_INTENT = "out_of_scope"
 FAMILIES = ROOT / "data" / "nlu" / "families.yml"
 
@@ -80,6 +83,10 @@ class Thresholds:
     # A matter the scenario bundles overrules it on the same terms: 社保卡丢了要挂失 is the
     # matter 社会保障卡挂失, answered as such; the action then offers the whole scenario.
     bundled_overrules: bool = True
+    # … and more readily, since the scenario is offered with it: this score, this far above the
+    # scenario's own.
+    part_at: float = 0.5
+    part_by: float = 0.1
     # An unsure model's scenario counts for nothing when the matcher's best entry scores this
     # much and this far above the scenario's own score.
     specific_at: float = 0.4
@@ -244,6 +251,7 @@ def identify(
         and named
         and all(r["id"] != model_sid for r in named)
         and all(r.get("match") == "alias" or r["kind"] == "scenario" for r in named)
+        and not any(model_sid in (r.get("scenarios") or ()) for r in named)
     ):
         # Another entry's alias (以旧换新, 改名) in a message the model reads surely as a life
         # event of its own (买皮卡以旧换新, 公司改名): one shared word does not outweigh it;
@@ -286,6 +294,7 @@ def identify(
         own_r = next((r for r in ranked if r["id"] == model_sid), None)
         own = _score(own_r) if own_r else 0.0
         rival = max((r for r in ranked if r["id"] != model_sid), key=_score, default=None)
+        part = max((r for r in ranked if model_sid in (r.get("scenarios") or ())), key=_score, default=None)
         overruled = (
             rival is not None
             and (t.bundled_overrules or model_sid not in (rival.get("scenarios") or ()))
@@ -293,6 +302,14 @@ def identify(
             and (
                 (p < t.overrule_unsure and _score(rival) >= t.overrule_at) or _score(rival) >= t.overrule_sure
             )
+        ) or (
+            # One of the scenario's own matters that the words name more exactly than the whole
+            # scenario (残疾证快到期了: 残疾人证换领, in 残疾人服务一件事): answered as the matter, and
+            # the action offers the scenario. The model learnt such words as the scenario's.
+            part is not None
+            and t.bundled_overrules
+            and _score(part) >= t.part_at
+            and _score(part) - own >= t.part_by
         )
         if (
             own_r is not None
@@ -324,7 +341,7 @@ def identify(
 
     combined = sorted(((min(1.0, _score(r) + boost(r)), r) for r in ranked), key=lambda x: x[0], reverse=True)
     # Other intents (greet, out_of_scope, a question …): the words alone must be clear.
-    about_a_matter = model_sid is not None or intent in (None, FALLBACK_INTENT, VAGUE_INTENT)
+    about_a_matter = model_sid is not None or intent in (None, FALLBACK_INTENT, VAGUE_INTENT, MATTER_INTENT)
     if not about_a_matter and forced is None:
         floor = t.out_of_scope if intent == OUT_OF_SCOPE_INTENT else t.other_intent
         if matcher_top < floor:

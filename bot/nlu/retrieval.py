@@ -25,6 +25,7 @@ import scipy.sparse as sp
 
 from bot.nlu.entries import Entry
 from bot.nlu.normalize import normalize
+from bot.nlu.typos import SoundCorrector
 
 _NON_WORD = re.compile(r"[^0-9a-z\u3400-\u9fff]+")
 _BRACKETS = re.compile(r"[（(【\[][^）)】\]]*[）)】\]]")
@@ -65,6 +66,10 @@ MAX_NAMED = 5  # named entries the ranking carries beyond its top
 # What an unknown bigram weighs against coverage (a typical registry bigram: idf 5–8).
 OOV_WEIGHT = 1.5
 EXTRA_SHARE = 0.15
+# The share of an entry's own name a message says weighs in from this floor (see _said_of_name),
+# for the best-covered entries only.
+NAME_SHARE_FLOOR = 0.6
+NAME_SHARE_TOP = 60
 ACTION_MATCH = 1.25
 ACTION_MISMATCH = 0.85
 
@@ -319,9 +324,30 @@ class Index:
     def _actions_in(self, text: str) -> set[int]:
         return {i for i, a in enumerate(self.lexicon.actions) if any(n in text for n in a["names"])}
 
+    @property
+    def corrector(self) -> SoundCorrector:
+        """Typos by sound, over the registry's words and the lexicon's (built on first use)."""
+        if getattr(self, "_corrector", None) is None:
+            df = np.diff(self.weights.tocsc().indptr) if self.weights.shape[1] else np.zeros(0)
+            spoken = set(self.lexicon.terms) | set(self.lexicon.ignore)
+            pairs = {w[i : i + 2] for w in spoken for i in range(len(w) - 1)}
+
+            def weight(word: str) -> float:
+                fid = self.vocab.get(word)
+                return 1e6 if word in spoken else float(df[fid]) if fid is not None and fid < len(df) else 0.0
+
+            # Only words of the names and aliases are offered (票种 from some guide's text is
+            # not what anyone misspells), and the lexicon's spoken and official words.
+            in_names = {n[i : i + k] for n in self._names for k in (2, 3, 4) for i in range(len(n) - k + 1)}
+            words = [w for w in self.vocab if w in in_names] + list(spoken) + list(self.lexicon.words())
+            self._corrector = SoundCorrector(
+                words, lambda p: "#" + p in self.vocab or p in pairs, weight, _language_word
+            )
+        return self._corrector
+
     def query(self, message: str) -> Query:
         raw = clean(message)
-        text = _CLASSIFIER.sub("", raw)
+        text = _CLASSIFIER.sub("", self.corrector.correct(raw))
         rewritten = text
         extra: list[str] = []
         # Longest colloquial words first; a replaced span is not rewritten again.
@@ -331,9 +357,12 @@ class Index:
                 targets = self.lexicon.terms[key]
                 if not targets:
                     continue
+                # The official term that keeps most of what was said (残疾护理补贴 → 重度残疾人
+                # 护理补贴, not the first-listed 困难残疾人生活补贴); the others are scored.
+                chosen = max(targets, key=lambda t: (sum(c in t for c in set(key)), -targets.index(t)))
                 rewritten = rewritten.replace(key, f"\x00{len(placeholders)}\x00")
-                placeholders.append(targets[0])
-                extra += targets[1:]
+                placeholders.append(chosen)
+                extra += [t for t in targets if t != chosen]
         actions: set[int] = set()
         for i, action in enumerate(self.lexicon.actions):
             said = [s for s in action["said"] if s in rewritten]
@@ -403,7 +432,44 @@ class Index:
         if q.rewritten != q.text:
             via = self._named(q.rewritten.replace("\x01", ""), 0.6)
             named = np.maximum(named, via)
-        return cover * factor, named, q
+        return cover * factor * self._said_of_name(cover * factor, qvec), named, q
+
+    def _name_features(self, i: int) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Each of the entry's names (official, aliases): its features and their idf weights."""
+        cache = self.__dict__.setdefault("_name_feature_cache", {})
+        if i not in cache:
+            e = self.entries[i]
+            out = []
+            for text in dict.fromkeys([*name_variants(e.name)[-1:], *map(clean, e.aliases)]):
+                feats = self._features(text)
+                if feats:
+                    fids = np.fromiter(feats, dtype=np.int64)
+                    out.append((fids, self.idf_name[fids]))
+            cache[i] = out
+        return cache[i]
+
+    def _said_of_name(self, scores: np.ndarray, qvec: dict[int, float]) -> np.ndarray:
+        """How much of the best-scoring entries' own name the message says, as a factor.
+
+        Coverage alone asks only how much of the message an entry has: 驾照丢了怎么补 is then
+        covered as well by 拖拉机驾驶证补领 as by 补领驾驶证. The share of the entry's name (or
+        its best alias) that the message says, idf-weighted, separates them: a name's own
+        distinguishing word (拖拉机) that the message never says costs the entry.
+        """
+        factor = np.ones(len(scores))
+        if not qvec or not scores.any():
+            return factor
+        k = min(NAME_SHARE_TOP, len(scores))
+        for i in np.argpartition(-scores, k - 1)[:k]:
+            if scores[i] <= 0:
+                continue
+            best = 0.0
+            for fids, weights in self._name_features(int(i)):
+                said = np.fromiter((f in qvec for f in fids), dtype=bool, count=len(fids))
+                total = float(weights.sum()) or 1.0
+                best = max(best, float(weights[said].sum()) / total)
+            factor[i] = NAME_SHARE_FLOOR + (1 - NAME_SHARE_FLOOR) * best
+        return factor
 
     def _named(self, text: str, strength: float) -> np.ndarray:
         """Entries whose name or alias occurs in ``text``, except names inside a longer named one."""
@@ -488,6 +554,16 @@ class Index:
             self._by_id = {e.id: i for i, e in enumerate(self.entries)}
         final, named = self.final_scores(message)
         return [self._item(self._by_id[x], final, named) for x in ids if x in self._by_id]
+
+
+def _language_word(text: str, count: int) -> bool:
+    """A word of everyday Chinese seen at least ``count`` times (Jieba's dictionary; its
+    zero-count entries are only prefixes)."""
+    import jieba
+
+    if not jieba.dt.initialized:
+        jieba.dt.initialize()
+    return jieba.dt.FREQ.get(text, 0) >= max(1, count)
 
 
 def _field_texts(e: Entry) -> dict[str, tuple[str, ...]]:

@@ -316,12 +316,14 @@ class CatalogueEntry:
 
     ``matter`` names the detailed matter (``Registry.matters``) with this
     ``service_id`` when there is one; otherwise the registry knows only who
-    handles it and where the official guide is, and must say so.
+    handles it and where the official guide is, and must say so. ``aliases`` are
+    curated (what people call it), kept by the import like a matter's.
     """
 
     service_id: str
     name: str
     source: Source
+    aliases: tuple[str, ...] = ()
     audience: str | None = None
     matter_type: str | None = None
     department: str | None = None
@@ -337,6 +339,7 @@ class CatalogueEntry:
             service_id=str(data["service_id"]),
             name=data["name"],
             source=Source.from_dict(source),
+            aliases=tuple(data.get("aliases") or ()),
             audience=data.get("audience"),
             matter_type=data.get("matter_type"),
             department=data.get("department"),

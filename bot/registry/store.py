@@ -239,8 +239,14 @@ class Store:
                     for e in entries
                 ],
             )
+            # An entry is found by its name and its curated aliases, as a matter is.
             conn.execute(
-                catalogue_names.insert(), [{"service_id": e.service_id, "name": e.name} for e in entries]
+                catalogue_names.insert(),
+                [
+                    {"service_id": e.service_id, "name": n}
+                    for e in entries
+                    for n in dict.fromkeys((e.name, *e.aliases))
+                ],
             )
         conn.execute(meta.insert(), [{"key": "digest", "value": registry.digest}])
 

@@ -135,3 +135,30 @@ def test_generic_words_alone_name_nothing(index):
         assert not index.specific(text), text
     for text in ("补个身份证", "护照", "驾照丢了", "流学存档"):
         assert index.specific(text), text
+
+
+@pytest.mark.parametrize(
+    ("typed", "meant"),
+    [
+        ("社宝卡密码忘了", "社保卡密码忘了"),
+        ("户口签移要什么手续", "户口迁移要什么手续"),
+        ("养老经怎么领", "养老金怎么领"),
+        ("营业执造怎么办", "营业执照怎么办"),
+        ("想问一下公租房怎么申情", "想问一下公租房怎么申请"),
+    ],
+)
+def test_input_method_typos_are_read_as_the_word_that_sounds_the_same(index, typed, meant):
+    assert index.corrector.correct(clean(typed)) == clean(meant)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["我闺女今年上小学", "我媳妇昨天在湘雅生了个闺女", "小孩刚出生怎么上户口", "今天天气怎么样", "找对象"],
+)
+def test_words_that_are_not_typos_stay_as_typed(index, text):
+    """Everyday words no guide uses (闺女) and spans that reach into common words (怎么) are kept."""
+    assert index.corrector.correct(clean(text)) == clean(text)
+
+
+def test_a_typo_reaches_the_entry(index):
+    assert index.rank("社宝卡密码忘了", 1)[0]["id"] == "social_security_card_password_reset"
