@@ -116,7 +116,17 @@ def train_ours(out: Path, log: Path) -> Timed:
     from bot.nlu.cli import TRAIN_ARGS, prepare_inputs
 
     prepare_inputs()
-    argv = [sys.executable, "-m", "rasa", "train", *TRAIN_ARGS, "--out", str(out), "--force"]
+    argv = [
+        sys.executable,
+        "-m",
+        "rasa",
+        "train",
+        *TRAIN_ARGS,
+        "--skip-validation",
+        "--out",
+        str(out),
+        "--force",
+    ]
     return run_logged(argv, log, ROOT, "training our model")
 
 

@@ -230,13 +230,17 @@ def matter_examples(registry: Registry, phrases_dir: Path = NLU_SCENARIOS) -> li
     return sorted(out)
 
 
+def _phrases(path: Path) -> list[str]:
+    texts: list[str] = []
+    for item in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("nlu") or []:
+        texts += [line[2:] for line in str(item.get("examples") or "").splitlines() if line.startswith("- ")]
+    return texts
+
+
 def _scenario_texts(registry: Registry, phrases_dir: Path) -> list[str]:
     texts = [n for s in registry.scenarios.values() for n in (s.name, *s.aliases)]
     for path in phrases_dir.glob("*.yml"):
-        for item in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("nlu") or []:
-            texts += [
-                line[2:] for line in str(item.get("examples") or "").splitlines() if line.startswith("- ")
-            ]
+        texts += _phrases(path)
     return texts
 
 

@@ -31,6 +31,8 @@ VAGUE_INTENT = "vague_request"
 MATTER_INTENT = "registry_matter"
 OUT_OF_SCOPE_INTENT = "out_of_scope"
 FAMILIES = ROOT / "data" / "nlu" / "families.yml"
+# Words that ask for the one-thing bundle, not one matter (能一起办吗, 要办哪些手续, 一次办完).
+TOGETHER = ("一起", "一块", "一并", "同时", "顺便", "顺带", "一次", "哪些", "全部", "都要办")
 
 
 def scenario_of(intent: str | None) -> str | None:
@@ -86,7 +88,12 @@ class Thresholds:
     # … and more readily, since the scenario is offered with it: this score, this far above the
     # scenario's own.
     part_at: float = 0.5
-    part_by: float = 0.1
+    # A named entry of the scenario's own department is not another life event's word (小学教资
+    # in 教师资格认定“一件事”'s domain): it stands as named.
+    kin_named: bool = True
+    # … and one of its department's entries overrules it as one of its own matters would.
+    kin_part: bool = False
+    part_by: float = 0.2
     # An unsure model's scenario counts for nothing when the matcher's best entry scores this
     # much and this far above the scenario's own score.
     specific_at: float = 0.4
@@ -252,6 +259,7 @@ def identify(
         and all(r["id"] != model_sid for r in named)
         and all(r.get("match") == "alias" or r["kind"] == "scenario" for r in named)
         and not any(model_sid in (r.get("scenarios") or ()) for r in named)
+        and not (t.kin_named and any(model_sid in (r.get("kin") or ()) for r in named))
     ):
         # Another entry's alias (以旧换新, 改名) in a message the model reads surely as a life
         # event of its own (买皮卡以旧换新, 公司改名): one shared word does not outweigh it;
@@ -294,7 +302,16 @@ def identify(
         own_r = next((r for r in ranked if r["id"] == model_sid), None)
         own = _score(own_r) if own_r else 0.0
         rival = max((r for r in ranked if r["id"] != model_sid), key=_score, default=None)
-        part = max((r for r in ranked if model_sid in (r.get("scenarios") or ())), key=_score, default=None)
+        part = max(
+            (
+                r
+                for r in ranked
+                if model_sid in (r.get("scenarios") or ())
+                or (t.kin_part and model_sid in (r.get("kin") or ()))
+            ),
+            key=_score,
+            default=None,
+        )
         overruled = (
             rival is not None
             and (t.bundled_overrules or model_sid not in (rival.get("scenarios") or ()))
@@ -310,6 +327,7 @@ def identify(
             and t.bundled_overrules
             and _score(part) >= t.part_at
             and _score(part) - own >= t.part_by
+            and not asks_together(text, ranked, model_sid)
         )
         if (
             own_r is not None
@@ -362,6 +380,16 @@ def identify(
         offered = [_candidate(r, s) for s, r in close]
         return Identification("clarify", offered[0], top_score, intent, offered)
     return Identification("none", None, top_score, intent, [])
+
+
+def asks_together(text: str, ranked: list[dict[str, Any]], scenario: str) -> bool:
+    """The message asks for the one-thing bundle, not one of its matters: it says so (能一起办吗,
+    要办哪些手续) or names two of the scenario's matters (就业登记和用工备案在哪办)."""
+    from bot.nlu.normalize import normalize
+
+    if any(w in normalize(text) for w in TOGETHER):
+        return True
+    return sum(1 for r in ranked if r.get("named") and scenario in (r.get("scenarios") or ())) >= 2
 
 
 def _candidate(r: dict[str, Any], confidence: float) -> Candidate:
