@@ -19,14 +19,14 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import texts
 from actions.context import INTERRUPTIONS, apologise_unavailable, is_fresh_reply, registry
 from actions.entries import another_entry
-from bot.nlu.intents import FALLBACK_INTENT, MATTER_INTENT, identify, leans_to, scenario_of
+from bot.nlu.intents import FALLBACK_INTENT, identify, leans_to, scenario_of
 from bot.nlu.options import match_option
 from bot.registry.client import RegistryUnavailable
 
 FORM = "conditions_form"
 # Intents whose rules (data/rules.yml, and the generated scenario rules) leave the questions for
 # action_identify_scenario when the form hands such a reply back.
-LEAVE_BY_RULE = {FALLBACK_INTENT, MATTER_INTENT, "out_of_scope", "vague_request"}
+LEAVE_BY_RULE = {FALLBACK_INTENT, "out_of_scope", "vague_request"}
 
 
 def _question_buttons(question: dict) -> list[dict[str, str]]:

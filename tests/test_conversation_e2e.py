@@ -87,7 +87,7 @@ def test_a_question_in_the_middle_is_answered_and_the_question_comes_back(stack,
 
 
 def test_a_matter_we_do_not_cover_gets_an_honest_answer_not_a_checklist(stack, chat):
-    reply = chat().say("我想办一本护照出国旅游")
+    reply = chat().say("我想给家里的狗办个养犬登记")
     assert Chat.card(reply) is None
     assert "12345" in Chat.text(reply)
 

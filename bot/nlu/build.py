@@ -5,12 +5,8 @@ everything else Rasa needs about it is generated here, under ``build/rasa``
 (never committed: the registry and the phrases are the only sources):
 
 * ``domain/``: ``domain.yml`` plus ``scenarios.yml``, one ``scenario_<id>`` intent each;
-* ``data/scenario_rules.yml``: each scenario intent (and ``registry_matter``) goes to
-  ``action_identify_scenario``, also in the middle of the situation questions;
-* ``data/matters.yml``: the intent ``registry_matter`` ("one specific matter, not a whole
-  life event"), its examples the matters' and citizens' catalogue entries' names and
-  aliases. Without it the model knows only the life events and reads 身份证快过期了 as the
-  nearest of them; with it, the model says "a matter" and the registry matcher says which;
+* ``data/scenario_rules.yml``: each scenario intent goes to ``action_identify_scenario``,
+  also in the middle of the situation questions;
 * ``data/registry.yml``: the ``material`` lookup table and synonyms (户口本 → catalogue id);
 * ``build/jieba/registry.txt``: the registry's names as a Jieba user dictionary,
   so 出生医学证明 stays one word.
@@ -27,7 +23,7 @@ from pathlib import Path
 import yaml
 
 from bot.nlu.entries import registry_entries
-from bot.nlu.intents import MATTER_INTENT, intent_of
+from bot.nlu.intents import intent_of
 from bot.nlu.normalize import normalize
 from bot.registry.files import Registry, dump_yaml
 from bot.settings import ROOT
@@ -113,7 +109,8 @@ def _words(texts: list[str]) -> list[str]:
 
 def _scenario_rules(scenario_ids: list[str]) -> list[dict]:
     rules = []
-    for sid, intent in [*((s, intent_of(s)) for s in scenario_ids), ("a matter", MATTER_INTENT)]:
+    for sid in scenario_ids:
+        intent = intent_of(sid)
         rules.append(
             {
                 "rule": f"{sid} described",
@@ -171,7 +168,7 @@ def build_training_inputs(
         link.unlink(missing_ok=True)
         link.symlink_to(os.path.relpath(ROOT / "domain.yml", link.parent))
     (rasa_dir / "domain" / "scenarios.yml").write_text(
-        dump_yaml({"version": "3.1", "intents": [*map(intent_of, scenario_ids), MATTER_INTENT]}, HEADER),
+        dump_yaml({"version": "3.1", "intents": [intent_of(s) for s in scenario_ids]}, HEADER),
         encoding="utf-8",
     )
     (rasa_dir / "data" / "scenario_rules.yml").write_text(
@@ -180,14 +177,6 @@ def build_training_inputs(
     lookup = _material_lookup(registry)
     (rasa_dir / "data" / "registry.yml").write_text(
         dump_yaml({"version": "3.1", "nlu": lookup}, HEADER), encoding="utf-8"
-    )
-
-    examples = matter_examples(registry)
-    (rasa_dir / "data" / "matters.yml").write_text(
-        dump_yaml(
-            {"version": "3.1", "nlu": [{"intent": MATTER_INTENT, "examples": _listed(examples)}]}, HEADER
-        ),
-        encoding="utf-8",
     )
 
     texts = [n for s in registry.scenarios.values() for n in (s.name, *s.aliases)]
@@ -202,47 +191,4 @@ def build_training_inputs(
         "dictionary_words": len(words),
         "material_names": lookup[0]["examples"].count("\n"),
         "synonym_sets": len(lookup) - 1,
-        "matter_examples": len(examples),
     }
-
-
-# Catalogue rows a citizen may ask about; company-only ones teach the model little it needs.
-_CITIZENS = {"personal", "personal_and_legal"}
-_BRACKETS = re.compile(r"[（(【\[][^）)】\]]*[）)】\]]")
-
-
-def matter_examples(registry: Registry, phrases_dir: Path = NLU_SCENARIOS) -> list[str]:
-    """The ``registry_matter`` examples: detailed matters' names and aliases, and the names and
-    aliases of catalogue-only entries for citizens; never a text a scenario's phrases also have
-    (the model must not learn one text as two intents)."""
-    texts: list[str] = []
-    for m in registry.matters.values():
-        texts += [m.name, _BRACKETS.sub("", m.name), *m.aliases]
-    for c in registry.catalogue.values():
-        if c.matter is None and c.audience in _CITIZENS:
-            texts += [c.name, _BRACKETS.sub("", c.name), *getattr(c, "aliases", ())]
-    taken = {normalize(t) for t in _scenario_texts(registry, phrases_dir)}
-    out: dict[str, None] = {}
-    for text in texts:
-        cleaned = " ".join(text.split()).strip("《》 ")
-        if len(cleaned) >= 2 and normalize(cleaned) not in taken:
-            out.setdefault(cleaned, None)
-    return sorted(out)
-
-
-def _phrases(path: Path) -> list[str]:
-    texts: list[str] = []
-    for item in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("nlu") or []:
-        texts += [line[2:] for line in str(item.get("examples") or "").splitlines() if line.startswith("- ")]
-    return texts
-
-
-def _scenario_texts(registry: Registry, phrases_dir: Path) -> list[str]:
-    texts = [n for s in registry.scenarios.values() for n in (s.name, *s.aliases)]
-    for path in phrases_dir.glob("*.yml"):
-        texts += _phrases(path)
-    return texts
-
-
-def _listed(texts: list[str]) -> str:
-    return "".join(f"- {t}\n" for t in texts)

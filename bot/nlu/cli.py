@@ -62,8 +62,7 @@ def train(force: bool = False) -> Path:
     print(
         f"[train] from the registry: {counts['scenarios']} scenario intents "
         f"(+{counts['scenarios_by_matcher_only']} by the matcher only), {counts['dictionary_words']} dictionary words, "
-        f"{counts['material_names']} material names, {counts['synonym_sets']} synonym sets, "
-        f"{counts['matter_examples']} examples of a matter",
+        f"{counts['material_names']} material names, {counts['synonym_sets']} synonym sets",
         flush=True,
     )
     started = time.monotonic()

@@ -26,9 +26,6 @@ from bot.settings import ROOT
 SCENARIO_PREFIX = "scenario_"
 FALLBACK_INTENT = "nlu_fallback"
 VAGUE_INTENT = "vague_request"
-# "One specific matter, not a whole life event": trained on the matters' names and aliases
-# (bot/nlu/build.py); the registry matcher says which matter.
-MATTER_INTENT = "registry_matter"
 OUT_OF_SCOPE_INTENT = "out_of_scope"
 FAMILIES = ROOT / "data" / "nlu" / "families.yml"
 # Words that ask for the one-thing bundle, not one matter (能一起办吗, 要办哪些手续, 一次办完).
@@ -88,11 +85,6 @@ class Thresholds:
     # … and more readily, since the scenario is offered with it: this score, this far above the
     # scenario's own.
     part_at: float = 0.5
-    # A named entry of the scenario's own department is not another life event's word (小学教资
-    # in 教师资格认定“一件事”'s domain): it stands as named.
-    kin_named: bool = True
-    # … and one of its department's entries overrules it as one of its own matters would.
-    kin_part: bool = False
     part_by: float = 0.2
     # An unsure model's scenario counts for nothing when the matcher's best entry scores this
     # much and this far above the scenario's own score.
@@ -259,7 +251,6 @@ def identify(
         and all(r["id"] != model_sid for r in named)
         and all(r.get("match") == "alias" or r["kind"] == "scenario" for r in named)
         and not any(model_sid in (r.get("scenarios") or ()) for r in named)
-        and not (t.kin_named and any(model_sid in (r.get("kin") or ()) for r in named))
     ):
         # Another entry's alias (以旧换新, 改名) in a message the model reads surely as a life
         # event of its own (买皮卡以旧换新, 公司改名): one shared word does not outweigh it;
@@ -302,16 +293,7 @@ def identify(
         own_r = next((r for r in ranked if r["id"] == model_sid), None)
         own = _score(own_r) if own_r else 0.0
         rival = max((r for r in ranked if r["id"] != model_sid), key=_score, default=None)
-        part = max(
-            (
-                r
-                for r in ranked
-                if model_sid in (r.get("scenarios") or ())
-                or (t.kin_part and model_sid in (r.get("kin") or ()))
-            ),
-            key=_score,
-            default=None,
-        )
+        part = max((r for r in ranked if model_sid in (r.get("scenarios") or ())), key=_score, default=None)
         overruled = (
             rival is not None
             and (t.bundled_overrules or model_sid not in (rival.get("scenarios") or ()))
@@ -359,7 +341,7 @@ def identify(
 
     combined = sorted(((min(1.0, _score(r) + boost(r)), r) for r in ranked), key=lambda x: x[0], reverse=True)
     # Other intents (greet, out_of_scope, a question …): the words alone must be clear.
-    about_a_matter = model_sid is not None or intent in (None, FALLBACK_INTENT, VAGUE_INTENT, MATTER_INTENT)
+    about_a_matter = model_sid is not None or intent in (None, FALLBACK_INTENT, VAGUE_INTENT)
     if not about_a_matter and forced is None:
         floor = t.out_of_scope if intent == OUT_OF_SCOPE_INTENT else t.other_intent
         if matcher_top < floor:

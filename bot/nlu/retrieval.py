@@ -206,19 +206,6 @@ class Index:
                 for v in name_variants(e.name):
                     ids |= bundles.get(v, set())
             self._bundled_by.append(tuple(sorted(ids)))
-        # Scenarios of the same department(s) as each entry: its own, or one of its matters'.
-        # 小学教资认定 is not bundled by 教师资格认定“一件事” in the data, but it is its kin.
-        own = [{_department_key(d) for d in e.fields.get("department", ())} - {""} for e in entries]
-        departments: dict[str, set[str]] = {}
-        for i, e in enumerate(entries):
-            for sid in self._bundled_by[i]:
-                departments.setdefault(sid, set()).update(own[i])
-            if e.kind == "scenario":
-                departments.setdefault(e.id, set()).update(own[i])
-        self._kin: list[tuple[str, ...]] = [
-            () if e.kind == "scenario" else tuple(sorted(sid for sid, d in departments.items() if d & own[i]))
-            for i, e in enumerate(entries)
-        ]
 
     # ---------------------------------------------------------------- building
 
@@ -544,8 +531,6 @@ class Index:
             item["match"] = "name" if named[i] >= 1.0 else "alias"
         if self._bundled_by[i]:
             item["scenarios"] = list(self._bundled_by[i])  # the one-thing scenarios that bundle it
-        if self._kin[i]:
-            item["kin"] = list(self._kin[i])  # scenarios of its department
         return item
 
     def rank(self, message: str, top: int = 10) -> list[dict[str, Any]]:
@@ -569,15 +554,6 @@ class Index:
             self._by_id = {e.id: i for i, e in enumerate(self.entries)}
         final, named = self.final_scores(message)
         return [self._item(self._by_id[x], final, named) for x in ids if x in self._by_id]
-
-
-_REGION = re.compile(r"^(?:[^省市区县]{1,8}(?:省|市|区|县))+")
-_DEPARTMENT_KIND = re.compile(r"(?:厅|局|委员会|委|办公室|中心)$")
-
-
-def _department_key(name: str) -> str:
-    """长沙市天心区教育局 and 湖南省教育厅 → 教育: one department, whatever its level."""
-    return _DEPARTMENT_KIND.sub("", _REGION.sub("", name))
 
 
 def _language_word(text: str, count: int) -> bool:

@@ -194,7 +194,7 @@ def test_a_scenario_s_own_matter_said_more_exactly_is_answered_as_the_matter():
     """残疾证快满10年了，怎么换新证: the model is sure of 残疾人服务一件事, the words say 残疾人证换领."""
     message = matched(
         "scenario_disability_services",
-        [("scenario_disability_services", 0.88), ("registry_matter", 0.05)],
+        [("scenario_disability_services", 0.88), ("scenario_after_death", 0.05)],
         [
             ("disability_certificate_renewal", "matter", 0.64, False),
             ("disability_services", "scenario", 0.4, False),
@@ -206,38 +206,6 @@ def test_a_scenario_s_own_matter_said_more_exactly_is_answered_as_the_matter():
     # … but not when the scenario's own words are as strong (孩子出生了要办哪些手续).
     message["registry"]["ranking"][1]["score"] = 0.6
     assert identify(message).scenario == "disability_services"
-
-
-def test_an_alias_of_the_scenario_s_own_department_names_its_entry():
-    """小学教资exam过了: the alias 小学教资 names 小学教师资格认定, which 教师资格认定“一件事” does not list
-    but whose department is the scenario's; one shared word of another department (公司改名 and
-    the alias 改名 of 变更更正姓名) does not outweigh a sure model."""
-
-    def message(kin: list[str]) -> dict:
-        found = matched(
-            "scenario_teacher_qualification",
-            [("scenario_teacher_qualification", 0.96), ("registry_matter", 0.02)],
-            [
-                ("primary_school_teacher_qualification", "matter", 0.78, True),
-                ("teacher_qualification", "scenario", 0.39, False),
-            ],
-        )
-        found["registry"]["ranking"][0].update(match="alias", kin=kin)
-        return found
-
-    assert identify(message(["teacher_qualification"])).matter == "primary_school_teacher_qualification"
-    assert identify(message(["resident_info_change"])).scenario == "teacher_qualification"
-
-
-def test_the_matter_intent_leaves_the_choice_to_the_words():
-    found = identify(
-        matched(
-            "registry_matter",
-            [("registry_matter", 0.7), ("scenario_resident_info_change", 0.2)],
-            [("id_card_renewal", "matter", 0.66, False), ("resident_info_change", "scenario", 0.3, False)],
-        )
-    )
-    assert (found.decision, found.matter) == ("identified", "id_card_renewal")
 
 
 def test_close_candidates_of_any_kind_are_asked_about():
