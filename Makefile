@@ -20,11 +20,11 @@ APT_INSTALL = SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
 	web-deps web-assets browser run-scaled load fuzz audit bench bench-smoke
 
 help:
-	@echo "make run      start the system on this machine (embedded defaults)"
+	@echo "make run      start the system on this machine (embedded defaults; RUN_ARGS=--no-train: the newest model as it is)"
 	@echo "make run-scaled  the same scaled out: PostgreSQL, Redis, 2 Rasa + 2 action servers behind nginx"
 	@echo "make test     install everything needed, then run the whole test suite"
-	@echo "make lint     ruff check and format check"
-	@echo "make train    train the Rasa model (skipped by Rasa when nothing changed)"
+	@echo "make lint     ruff check and format check, mypy over bot/ and actions/ (pyproject.toml)"
+	@echo "make train    train the Rasa model (skipped when its inputs are unchanged; FORCE=1 trains anyway)"
 	@echo "make eval     identification on the held-out sets, ours against a BM25 baseline, into docs/eval/"
 	@echo "make bench    latency, throughput, scale, footprint against a stock bot, into docs/benchmarks.md (~40 min; --parts and --registry-factors narrow it)"
 	@echo "make bench-smoke  the benchmark harness in a few seconds, into var/bench-smoke/"
@@ -113,6 +113,7 @@ web-deps: web-assets browser
 test: install system-deps web-deps
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+	$(PY) -m mypy
 	$(PY) -m bot validate
 	$(PY) -m bot train
 	$(PY) -m pytest
@@ -130,7 +131,7 @@ validate: install
 	$(PY) -m bot validate
 
 train: install
-	$(PY) -m bot train
+	$(PY) -m bot train $(if $(FORCE),--force)
 
 eval: install train
 	$(PY) -m bot.nlu.evaluate
@@ -145,17 +146,19 @@ bench-smoke: install
 lint: install
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+	$(PY) -m mypy
 
 format: install
 	$(PY) -m ruff format .
 	$(PY) -m ruff check --fix .
 
+# Trains first when the training inputs changed (bot/nlu/fingerprint.py); Ctrl-C stops everything.
 run: install web-assets browser
-	$(PY) -m bot run
+	$(PY) -m bot run $(RUN_ARGS)
 
 # Scale-out on this machine: PostgreSQL, Redis, 2 Rasa servers and 2 action servers behind nginx.
 run-scaled: install web-assets system-deps
-	ONCEONLY_SCALED=true $(PY) -m bot run
+	ONCEONLY_SCALED=true $(PY) -m bot run $(RUN_ARGS)
 
 # Load test, one replica against two, every reply checked: docs/scale/load.{md,json,png} (~8 min).
 load: install system-deps train
@@ -166,7 +169,7 @@ fuzz: install system-deps web-deps train
 	HYPOTHESIS_PROFILE=deep $(PY) -m pytest -q tests/fuzz
 	$(PY) -m tests.fuzz.report
 
-# Known vulnerabilities of the pinned packages (README "Dependencies"). pip-audit needs a newer
+# Known vulnerabilities of the pinned packages (docs/security.md, "Dependencies"). pip-audit needs a newer
 # 'packaging' than Rasa 3.6 allows, so it runs from a venv of its own and reads requirements.lock.
 AUDIT_VENV := var/audit-venv
 audit:

@@ -7,11 +7,12 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import texts
-from actions.context import FOLLOWUP_BUTTONS, apologise_unavailable, registry, settings, verified_citizen
+from actions.context import FOLLOWUP_BUTTONS, apologise_unavailable, registry, verified_citizen
 from actions.entries import MATTER, bundling_offer, guide
 from bot.notice.links import notice_links
 from bot.registry.client import RegistryRejected, RegistryUnavailable
 from bot.render import answer_footer, checklist_card, checklist_text
+from bot.settings import get_settings
 
 
 class ActionChecklist(Action):
@@ -83,4 +84,4 @@ async def _notice(scenario: str, checklist: dict, citizen: str | None) -> dict |
         issued = await registry.call(registry.issue_notice, scenario, checklist["answers"])
     except (RegistryUnavailable, RegistryRejected):
         return None
-    return notice_links(settings, issued["code"], citizen)
+    return notice_links(get_settings(), issued["code"], citizen)

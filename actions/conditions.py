@@ -20,13 +20,15 @@ from actions import texts
 from actions.context import INTERRUPTIONS, apologise_unavailable, is_fresh_reply, registry
 from actions.entries import another_entry
 from bot.nlu.intents import FALLBACK_INTENT, identify, leans_to, scenario_of
+from bot.nlu.interruptions import load_interruptions
 from bot.nlu.options import match_option
 from bot.registry.client import RegistryUnavailable
 
 FORM = "conditions_form"
-# Intents whose rules (data/rules.yml, and the generated scenario rules) leave the questions for
-# action_identify_scenario when the form hands such a reply back.
-LEAVE_BY_RULE = {FALLBACK_INTENT, "out_of_scope", "vague_request"}
+# Intents whose rules (generated from data/interruptions.yml, and the scenario rules generated
+# from the registry) leave the questions for action_identify_scenario when the form hands such a
+# reply back.
+LEAVE_BY_RULE = frozenset(load_interruptions().new_request_intents)
 
 
 def _question_buttons(question: dict) -> list[dict[str, str]]:
@@ -88,7 +90,7 @@ class ValidateConditionsForm(Action):
                     ]
                 if intent in INTERRUPTIONS:
                     return [ActionExecutionRejected(FORM)]
-                dispatcher.utter_message(text=texts.PICK_AN_OPTION)
+                dispatcher.utter_message(response="utter_pick_an_option")
                 return [SlotSet("condition_answer", None)]
             answers[qid] = choice
             checklist = await registry.call(registry.checklist, scenario_id, answers)

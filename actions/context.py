@@ -1,4 +1,6 @@
-"""What every action shares: settings, the registry client, who the person is, how to apologise."""
+"""What every action shares: the registry client, who the person is, how to apologise.
+
+Settings are read where an action needs them, with ``bot.settings.get_settings()``."""
 
 from __future__ import annotations
 
@@ -10,28 +12,18 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.identity import citizen_from_metadata
+from bot.nlu.interruptions import load_interruptions
 from bot.registry.client import RegistryClient
-from bot.settings import load_settings
+from bot.settings import get_settings
 
 log = logging.getLogger(__name__)
-settings = load_settings()
-registry = RegistryClient.from_settings(settings)
+# The registry of the settings in force at each request (tests change them with override_settings).
+registry = RegistryClient.from_settings()
 
-# Requests that interrupt a question the bot asked; the rules answer them (and resume the question).
-INTERRUPTIONS = {
-    "human_handoff",
-    "switch_scenario",
-    "start_over",
-    "goodbye",
-    "help",
-    "bot_challenge",
-    "ask_material",
-    "ask_why_exempt",
-    "ask_duration",
-    "ask_departments",
-    "ask_where_apply",
-    "delete_my_data",
-}
+# Requests that interrupt a question the bot asked: a form hands such a reply back to the rules,
+# which answer it (and resume the question) or leave the form. The rules are generated from the
+# same list (data/interruptions.yml), so the two cannot drift apart.
+INTERRUPTIONS = load_interruptions().intents
 
 FOLLOWUP_BUTTONS = [
     {"title": "为什么这些免提交", "payload": "/ask_why_exempt"},
@@ -67,20 +59,19 @@ def is_fresh_reply(tracker: Tracker, form: str) -> bool:
 
 def verified_citizen(tracker: Tracker) -> str | None:
     """The citizen id from a genuine signed token, or None: never a bare id from the client."""
-    return citizen_from_metadata(latest_metadata(tracker), settings.citizen_token_secret)
+    return citizen_from_metadata(latest_metadata(tracker), get_settings().secrets.citizen_token_secret)
 
 
 def apologise_unavailable(dispatcher: CollectingDispatcher) -> None:
-    from actions.texts import REGISTRY_UNAVAILABLE
-
-    dispatcher.utter_message(text=REGISTRY_UNAVAILABLE)
+    dispatcher.utter_message(response="utter_registry_unavailable", hotline=get_settings().contact.hotline)
 
 
 class ScenarioNames:
     """Registry scenario ids and names, refreshed every minute: buttons need names, the model ids."""
 
     def __init__(self, ttl: float = 60.0) -> None:
-        self.ttl, self._at, self._names = ttl, 0.0, {}
+        self.ttl, self._at = ttl, 0.0
+        self._names: dict[str, str] = {}
 
     async def get(self) -> dict[str, str]:
         if time.monotonic() - self._at > self.ttl or not self._names:

@@ -13,9 +13,10 @@ from typing import Any
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 
-from actions.context import registry, scenario_names, settings
+from actions.context import registry, scenario_names
 from bot.nlu.intents import identify, named_entry
 from bot.render import citation
+from bot.settings import get_settings
 
 SCENARIO, MATTER, CATALOGUE = "scenario", "matter", "catalogue"
 MATERIAL_INTENTS = ("ask_material", "ask_why_exempt")
@@ -107,8 +108,8 @@ def detail(doc: dict[str, Any], key: str) -> Any:
 def where_to_ask(doc: dict[str, Any]) -> str:
     """Where a person asks what the guide does not say: the guides carry no phones or halls."""
     contact = doc.get("contact") or {}
-    url = contact.get("online_url") or official_url(doc) or settings.portal_url
-    phone = contact.get("consult_phone") or settings.hotline
+    url = contact.get("online_url") or official_url(doc) or get_settings().contact.portal_url
+    phone = contact.get("consult_phone") or get_settings().contact.hotline
     return f"官方办事指南：{url}；咨询请拨打 {phone}"
 
 
@@ -127,9 +128,9 @@ def catalogue_answer(doc: dict[str, Any]) -> str:
     if url:
         lines.append(f"请查看湖南省政务服务网上的官方办事指南：{url}")
     else:
-        lines.append(f"请到湖南省政务服务网（{settings.portal_url}）查询办事指南。")
+        lines.append(f"请到湖南省政务服务网（{get_settings().contact.portal_url}）查询办事指南。")
     contact = doc.get("contact") or {}
-    lines.append(f"也可以拨打 {contact.get('consult_phone') or settings.hotline} 咨询。")
+    lines.append(f"也可以拨打 {contact.get('consult_phone') or get_settings().contact.hotline} 咨询。")
     for point in (doc.get("service_points") or [])[:2]:
         lines.append(f"办事大厅：{point.get('name')}，{point.get('address') or '地址未写明'}")
     return "\n".join(lines)

@@ -6,6 +6,10 @@ the bot offers a few reasons as buttons; a typed reason is mapped onto one by ke
 (bot/feedback/model.py) and the words themselves are not kept. "The materials are wrong"
 asks which one, with the checklist's materials as buttons, so the report can say which
 material of which matter people find wrong.
+
+What it last asked is kept in slot ``feedback_question`` ("why", "which_material" or None),
+set on every run: the rule that sends words the model could not place back here fires only
+right after this action, so the slot then says what those words answer.
 """
 
 from __future__ import annotations
@@ -13,18 +17,22 @@ from __future__ import annotations
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType, FollowupAction
+from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.context import registry, verified_citizen
 from bot.feedback.model import HELPFUL, REASONS, UNHELPFUL, reason_of, reason_payload
 from bot.registry.client import RegistryRejected, RegistryUnavailable
 
-THANKS = "谢谢您的反馈！还有别的事需要办吗？"
-SORRY = "抱歉没帮上您。能告诉我哪里不对吗？（可以不答）"
-WHICH_MATERIAL = "是清单里的哪一项材料不对？（可以不答）"
-NOTED = "谢谢，已记下，我们会据此改进材料库和回答。需要的话可以说“转人工”。"
-NOT_SAVED = "谢谢您的反馈。反馈暂时没能保存（材料库连不上），不影响您继续咨询。"
+THANKS = "utter_feedback_thanks"
+ASK_WHY = "utter_feedback_ask_why"
+WHICH_MATERIAL = "utter_feedback_which_material"
+NOTED = "utter_feedback_noted"
+NOT_SAVED = "utter_feedback_not_saved"
+# Slot feedback_question: what this action asked last.
+QUESTION_SLOT = "feedback_question"
+ASKED_WHY = "why"
+ASKED_WHICH_MATERIAL = "which_material"
 INTENT_RATING = {"feedback_helpful": HELPFUL, "feedback_unhelpful": UNHELPFUL}
 
 
@@ -38,9 +46,10 @@ class ActionFeedback(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[EventType]:
         intent = (tracker.latest_message.get("intent") or {}).get("name")
-        if intent not in INTENT_RATING and intent != "feedback_reason" and not _asked_why(tracker):
+        asked_why = tracker.get_slot(QUESTION_SLOT) == ASKED_WHY
+        if intent not in INTENT_RATING and intent != "feedback_reason" and not asked_why:
             # Words after a thank-you or a "noted" (data/rules.yml): a new request, not a reason.
-            return [FollowupAction("action_identify_scenario")]
+            return [SlotSet(QUESTION_SLOT, None), FollowupAction("action_identify_scenario")]
         rating = INTENT_RATING.get(intent or "", UNHELPFUL)
         reason = None
         material = None
@@ -69,51 +78,41 @@ class ActionFeedback(Action):
             try:
                 await registry.call(registry.put_feedback, **fields)
             except (RegistryRejected, RegistryUnavailable):
-                dispatcher.utter_message(text=NOT_SAVED)
-                return []
+                dispatcher.utter_message(response=NOT_SAVED)
+                return [SlotSet(QUESTION_SLOT, None)]
         except RegistryUnavailable:
-            dispatcher.utter_message(text=NOT_SAVED)
-            return []
+            dispatcher.utter_message(response=NOT_SAVED)
+            return [SlotSet(QUESTION_SLOT, None)]
+        asked = None
         if rating == HELPFUL:
-            dispatcher.utter_message(text=THANKS)
+            dispatcher.utter_message(response=THANKS)
         elif intent == "feedback_unhelpful":
             buttons = [{"title": label, "payload": reason_payload(r)} for r, label in REASONS.items()]
-            dispatcher.utter_message(text=SORRY, buttons=buttons)
+            dispatcher.utter_message(response=ASK_WHY, buttons=buttons)
+            asked = ASKED_WHY
         elif reason == "wrong_materials" and not material and fields["scenario"]:
-            await self._ask_material(dispatcher, tracker, fields["scenario"])
+            asked = await self._ask_material(dispatcher, tracker, fields["scenario"])
         else:
-            dispatcher.utter_message(text=NOTED)
-        return []
+            dispatcher.utter_message(response=NOTED)
+        return [SlotSet(QUESTION_SLOT, asked)]
 
     @staticmethod
-    async def _ask_material(dispatcher: CollectingDispatcher, tracker: Tracker, scenario: str) -> None:
-        """Which material: the ones this person's checklist listed, as buttons."""
+    async def _ask_material(dispatcher: CollectingDispatcher, tracker: Tracker, scenario: str) -> str | None:
+        """Which material: the ones this person's checklist listed, as buttons; what was asked."""
         try:
             checklist = await registry.call(
                 registry.checklist, scenario, tracker.get_slot("answers") or {}, verified_citizen(tracker)
             )
         except (RegistryUnavailable, RegistryRejected):
-            dispatcher.utter_message(text=NOTED)
-            return
+            dispatcher.utter_message(response=NOTED)
+            return None
         buttons = [
             {"title": item["name"], "payload": reason_payload("wrong_materials", item["material"])}
             for item in checklist["items"]
             if item["status"] != "not_applicable"
         ]
-        dispatcher.utter_message(text=WHICH_MATERIAL, buttons=buttons)
-
-
-def _asked_why(tracker: Tracker) -> bool:
-    """Whether the bot's last words before the person's latest message asked why it did not help."""
-    seen_user = False
-    for event in reversed(tracker.events):
-        if event.get("event") == "user":
-            if seen_user:
-                return False
-            seen_user = True
-        elif event.get("event") == "bot" and seen_user:
-            return event.get("text") == SORRY
-    return False
+        dispatcher.utter_message(response=WHICH_MATERIAL, buttons=buttons)
+        return ASKED_WHICH_MATERIAL
 
 
 def _version(value: Any) -> int | None:

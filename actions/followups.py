@@ -14,9 +14,8 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import texts
 from actions.cited import say_cited
-from actions.context import apologise_unavailable, registry, settings, verified_citizen
+from actions.context import apologise_unavailable, registry, verified_citizen
 from actions.entries import (
     CATALOGUE,
     MATTER,
@@ -33,6 +32,7 @@ from actions.entries import catalogue_citation as catalogue_entry_citation
 from bot.registry.checklist import ISSUER_KIND_LABELS
 from bot.registry.client import RegistryUnavailable
 from bot.render import catalogue_citation, checklist_citation, days_text, scenario_citation
+from bot.settings import get_settings
 
 INFO_INTENTS = ("ask_duration", "ask_departments", "ask_where_apply")
 
@@ -117,7 +117,7 @@ class ActionAnswerMaterial(Action):
             if intent == "ask_why_exempt" and checklist:
                 say_cited(dispatcher, self._all_exempt(checklist), checklist_citation(checklist))
             else:
-                dispatcher.utter_message(text=texts.WHICH_MATERIAL)
+                dispatcher.utter_message(response="utter_which_material")
             return moved
         cite = checklist_citation(checklist) if checklist else catalogue_citation(material)
         say_cited(dispatcher, self._about(material, checklist), cite)
@@ -181,7 +181,7 @@ class ActionAnswerScenarioInfo(Action):
             else:
                 found = await current_entry(tracker)
                 if found is None and not tracker.get_slot("scenario"):
-                    dispatcher.utter_message(text=texts.WHICH_MATTER)
+                    dispatcher.utter_message(response="utter_which_matter")
                     return []
                 kind, doc = found or ("", {})
         except RegistryUnavailable:
@@ -248,7 +248,7 @@ def _departments(s: dict[str, Any]) -> str:
             + "；".join(f"{m['name']}（{m['department']}）" for m in matters)
         )
     if not lines:
-        return f"「{s['name']}」的指南没有写明办理部门。请拨打 {settings.hotline} 咨询。"
+        return f"「{s['name']}」的指南没有写明办理部门。请拨打 {get_settings().contact.hotline} 咨询。"
     return (
         f"「{s['name']}」：\n" + "\n".join(lines) + "\n一件事一次办：您只需在一个入口提交，部门之间内部流转。"
     )
@@ -259,7 +259,7 @@ def _where(s: dict[str, Any]) -> str:
     lines = [
         f"「{s['name']}」可以网上办：{contact['online_url']}"
         if contact.get("online_url")
-        else f"「{s['name']}」的网上办理入口：{settings.portal_url}"
+        else f"「{s['name']}」的网上办理入口：{get_settings().contact.portal_url}"
     ]
     for point in (s.get("service_points") or [])[:3]:
         lines.append(

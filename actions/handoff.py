@@ -7,15 +7,13 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import texts
-from actions.context import settings
 from bot.callback.hours import parse_hours
 from bot.callback.offer import callback_offer
 from bot.render import STAFF_REPLY
+from bot.settings import get_settings
 
 # The handoff slot's value when 转人工 came outside office hours (the console's queue ignores it).
 AFTER_HOURS = "after_hours"
-office_hours = parse_hours(settings.office_hours, settings.office_timezone)
 
 
 class ActionHandoff(Action):
@@ -23,6 +21,8 @@ class ActionHandoff(Action):
         return "action_handoff"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[EventType]:
+        settings = get_settings()
+        office_hours = parse_hours(settings.office.hours, settings.office.timezone)
         if not office_hours.is_open():
             # Nobody is in the console: say when they are back and offer a callback (bot/callback/).
             text, offer = callback_offer(
@@ -30,7 +30,7 @@ class ActionHandoff(Action):
             )
             dispatcher.utter_message(text=text, json_message=offer)
             return [SlotSet("handoff", AFTER_HOURS)]
-        dispatcher.utter_message(text=texts.HANDOFF)
+        dispatcher.utter_message(response="utter_handoff", hotline=settings.contact.hotline)
         return [SlotSet("handoff", "requested")]
 
 

@@ -73,7 +73,7 @@ class ActionIdentifyScenario(Action):
         try:
             chosen = tracker.get_slot("chosen_scenario")
             if chosen == NONE_CHOSEN:
-                dispatcher.utter_message(text=texts.ASK_WHAT_ELSE)
+                dispatcher.utter_message(response="utter_describe_again")
                 return [*_reset(None), SlotSet("next_step", "wait")]
             if chosen and chosen != ASK_AGAIN:
                 found = await resolve(chosen)
@@ -99,7 +99,7 @@ class ActionIdentifyScenario(Action):
             if decided.decision == "vague":
                 buttons = [{"title": f["label"], "payload": f["text"]} for f in decided.families]
                 dispatcher.utter_message(
-                    text=texts.WHICH_FAMILY if buttons else texts.SAY_MORE, buttons=buttons
+                    response="utter_which_family" if buttons else "utter_say_more", buttons=buttons
                 )
                 return [*_reset(None), SlotSet("next_step", "wait")]
             return self._not_ours()
@@ -143,7 +143,7 @@ class ActionIdentifyScenario(Action):
         unanswered = []
         if doc.get("questions"):
             unanswered = (await registry.call(registry.checklist, entry_id, answers))["unanswered"]
-        dispatcher.utter_message(text=f"好的，您要办的是「{doc['name']}」。")
+        dispatcher.utter_message(response="utter_identified", entry_name=doc["name"])
         intent = (tracker.latest_message.get("intent") or {}).get("name")
         if intent in INFO_INTENTS:
             # 开办餐饮店一件事办理时限多久: the question asked is answered too.
@@ -182,7 +182,7 @@ class ActionAskChosenScenario(Action):
             return [ActiveLoop(None), SlotSet("requested_slot", None)]
         buttons = [{"title": names[c], "payload": names[c]} for c in candidates]
         buttons.append({"title": texts.NONE_OF_THESE, "payload": "/deny"})
-        dispatcher.utter_message(text=texts.WHICH_ONE, buttons=buttons)
+        dispatcher.utter_message(response="utter_which_one", buttons=buttons)
         return []
 
 
@@ -222,7 +222,7 @@ class ValidateChooseScenarioForm(Action):
         if chosen is None:
             if intent in INTERRUPTIONS:
                 return [ActionExecutionRejected(CHOICE_FORM)]
-            dispatcher.utter_message(text=texts.PICK_AN_OPTION)
+            dispatcher.utter_message(response="utter_pick_an_option")
             return [SlotSet("chosen_scenario", None)]
         return [SlotSet("chosen_scenario", chosen)]
 
@@ -244,5 +244,5 @@ class ActionFallback(Action):
         return "action_fallback"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[EventType]:
-        dispatcher.utter_message(text=texts.FALLBACK)
+        dispatcher.utter_message(response="utter_fallback")
         return [UserUtteranceReverted()]

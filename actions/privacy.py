@@ -15,16 +15,12 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.context import registry, settings, verified_citizen
+from actions.context import registry, verified_citizen
 from bot.privacy.erase import ERASE_SLOT
 from bot.registry.client import RegistryRejected, RegistryUnavailable
+from bot.settings import get_settings
 
 log = logging.getLogger(__name__)
-
-DELETED = "已删除本次对话的全部记录。"
-FILE_DELETED = "您个人材料库中的 {n} 条材料记录也已删除。"
-FILE_NOT_DELETED = "您的个人材料库暂时无法删除（材料库连不上），对话记录已删除；请稍后再说一次“删除我的数据”，或拨打 {hotline}。"
-NOT_SIGNED_IN = "您没有登录，我们没有保存您的个人材料库。"
 
 
 class ActionDeleteMyData(Action):
@@ -34,15 +30,15 @@ class ActionDeleteMyData(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[EventType]:
 
         citizen = verified_citizen(tracker)
-        lines = [DELETED]
         if citizen is None:
-            lines.append(NOT_SIGNED_IN)
+            dispatcher.utter_message(response="utter_data_deleted")
         else:
             try:
                 deleted = await registry.call(registry.delete_citizen_file, citizen)
-                lines.append(FILE_DELETED.format(n=deleted))
+                dispatcher.utter_message(response="utter_data_deleted_with_file", deleted=deleted)
             except (RegistryUnavailable, RegistryRejected) as exc:
                 log.warning("deleting a citizen's file failed: %s", type(exc).__name__)
-                lines.append(FILE_NOT_DELETED.format(hotline=settings.hotline))
-        dispatcher.utter_message(text="".join(lines))
+                dispatcher.utter_message(
+                    response="utter_data_deleted_file_kept", hotline=get_settings().contact.hotline
+                )
         return [SlotSet(ERASE_SLOT, {"by": "citizen", "citizen_id": citizen})]

@@ -29,7 +29,13 @@ def main(argv: list[str] | None = None) -> int:
         run=lambda a: __import__("bot.ops.stack", fromlist=["run"]).run(train_first=not a.no_train)
     )
     args = parser.parse_args(argv)
-    return args.run(args)
+    from bot.settings import DevelopmentValuesInProduction
+
+    try:
+        return args.run(args)
+    except DevelopmentValuesInProduction as exc:
+        print(f"refusing to start: {exc}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ served the same way (uvicorn without its websockets module, which wants a newer
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -92,7 +93,7 @@ async def _send_error(send: Send, status: int, code: str, message: str) -> None:
     await response({"type": "http"}, _replay([]), send)
 
 
-def describe(errors: list[dict[str, Any]]) -> str:
+def describe(errors: Sequence[Mapping[str, Any]]) -> str:
     """Validation errors in one line a developer can act on, Chinese first."""
     parts = []
     for e in errors[:5]:

@@ -215,7 +215,7 @@ def answer_footer(checklist: dict[str, Any], notice: dict[str, Any] | None) -> l
     return lines
 
 
-# -- answers people can act on: citations, the one-time notice, the SMS (issue 8) ----------------
+# -- answers people can act on: citations, the one-time notice, the SMS ----------------------------
 
 
 def answers_in_words(scenario: dict[str, Any] | None, answers: dict[str, Any]) -> list[dict[str, str]]:
@@ -224,7 +224,7 @@ def answers_in_words(scenario: dict[str, Any] | None, answers: dict[str, Any]) -
     said = []
     for qid, oid in (answers or {}).items():
         question = questions.get(qid) or {}
-        option = next((o for o in question.get("options") or [] if o.get("id") == oid), {})
+        option: dict[str, Any] = next((o for o in question.get("options") or [] if o.get("id") == oid), {})
         said.append({"question": question.get("text") or qid, "answer": option.get("label") or str(oid)})
     return said
 
@@ -402,7 +402,9 @@ def _sms_lines(checklist: dict[str, Any], scenario: dict[str, Any], url: str | N
     fits), what is reusable or exempt, the time limit, the consult phone, the notice's link."""
     s = checklist["summary"]
     counts = [f"{label}{s[key]}项" for key, label in (("exempt", "免交"), ("reusable", "可复用")) if s[key]]
-    lines = [(f"共需{s['total']}项材料：" + "，".join([*counts, f"还需交{s['to_submit']}项"]),)]
+    lines: list[tuple[str, ...]] = [
+        (f"共需{s['total']}项材料：" + "，".join([*counts, f"还需交{s['to_submit']}项"]),)
+    ]
     if checklist.get("materials_incomplete"):
         lines.append(("指南材料清单不全，以窗口告知为准",))
     for group in checklist.get("to_submit_by_issuer") or []:

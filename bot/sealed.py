@@ -6,6 +6,9 @@ WeChat OpenID), and callback phone numbers are kept encrypted at rest. All of th
 Fernet (AES-128-CBC with HMAC-SHA256 and a timestamp, from ``cryptography``), whose
 tokens expire by their own timestamp; each purpose gets its own key from the setting, so
 a token made for one purpose never opens for another.
+
+Fernet here, and not the signed JWTs of bot/identity.py and bot/web/staff_auth.py, because
+what these carry (an OpenID, a citizen id, a phone number) must be encrypted, not only signed.
 """
 
 from __future__ import annotations

@@ -153,7 +153,7 @@ def rasa_tracker(stack, conversation_id: str) -> dict[str, Any]:
     """A conversation's tracker, read straight from the Rasa server's HTTP API (with its token)."""
     response = requests.get(
         f"{stack.service('rasa').url}/conversations/{conversation_id}/tracker",
-        params={"token": stack.settings.rasa_api_token},
+        params={"token": stack.settings.secrets.rasa_api_token},
         timeout=30,
     )
     response.raise_for_status()

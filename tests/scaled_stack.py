@@ -32,11 +32,11 @@ class Scaled:
     @property
     def url(self) -> str:
         """The load balancer: where clients talk to Rasa."""
-        return f"http://127.0.0.1:{self.stack.settings.rasa_port}"
+        return f"http://127.0.0.1:{self.stack.settings.rasa.port}"
 
     @property
     def token(self) -> str:
-        return self.stack.settings.rasa_api_token
+        return self.stack.settings.secrets.rasa_api_token
 
     def say(self, sender: str, text: str, url: str | None = None, timeout: float = 90) -> requests.Response:
         return requests.post(

@@ -53,7 +53,7 @@ def test_new_parent_is_asked_one_question_then_gets_the_registrys_checklist(stac
 def test_a_signed_in_parent_sees_earlier_submissions_as_reusable(stack, chat):
     from tests.conftest import REGISTRY_TOKEN  # noqa: F401  (the stack runs with the tests' registry token)
 
-    token = sign_citizen_token("demo-citizen-001", stack.settings.citizen_token_secret)
+    token = sign_citizen_token("demo-citizen-001", stack.settings.secrets.citizen_token_secret)
     person = chat(metadata={"citizen_token": token})
     person.say("宝宝出生了要办哪些证")
     card = Chat.card(person.say("同一民族"))

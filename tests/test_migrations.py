@@ -3,7 +3,7 @@ in place, citizens' files and old versions intact, and answers the same checklis
 
 The "old" database is built with the baseline revision's frozen schema (exactly what
 ``create_all`` made before migrations) and filled the way the old store filled it: guides
-without ``kind``, a registry version recorded, citizens' files, a notice and a feedback row.
+without ``kind``, a registry version recorded, citizens' files, a notice and feedback rows.
 """
 
 from __future__ import annotations
@@ -15,27 +15,26 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from alembic.autogenerate import compare_metadata
-from alembic.migration import MigrationContext
-from alembic.script import ScriptDirectory
 
-from bot.feedback.store import FeedbackStore
+from bot import migrate
 from bot.registry import migrations
 from bot.registry.checklist import compute_checklist
 from bot.registry.files import Registry
 from bot.registry.model import FileEntry, to_dict
-from bot.registry.notices import NoticeBook
 from bot.registry.store import Store, make_engine
 from bot.registry.store import metadata as store_metadata
 from bot.registry.versions import Versions, plain
 from bot.registry.versions import metadata as versions_metadata
+from tests.test_store_migrations import STORES
+from tests.test_store_migrations import make_old_database as make_old_store
+from tests.test_store_migrations import schema_differences as store_schema_differences
 
 OLD_DIGEST = "0ld0ld0ld0ld0ld0"
 CITIZEN = "migrated-citizen-001"
 
 
 def baseline_schema() -> sa.MetaData:
-    return ScriptDirectory.from_config(migrations.config()).get_revision("0001").module.schema()
+    return migrate.baseline_schema(migrations.__name__)
 
 
 def _dumps(record: Any, **extra: Any) -> str:
@@ -43,7 +42,7 @@ def _dumps(record: Any, **extra: Any) -> str:
 
 
 def _old_doc(record: Any) -> dict[str, Any]:
-    """A document as the old code kept it: the same record, without the fields this issue added."""
+    """A document as the old code kept it: the same record, without the fields matters added."""
     doc = to_dict(record)
     doc.pop("kind", None)
     return doc
@@ -122,12 +121,10 @@ def make_old_database(url: str, registry: Registry) -> None:
             [{"version": 1, "kind": k, "id": i, "hash": h} for (k, i), h in hashes.items()],
         )
         conn.execute(t["citizen_materials"].insert(), [_file_row(e) for e in citizen_file(registry)])
-    # The stores that create their own tables in the same database on first use.
-    NoticeBook(engine).issue("newborn", {}, 1)
-    FeedbackStore(engine).put(
-        {"conversation_ref": "ref-1", "scenario": "newborn", "registry_version": 1, "rating": "helpful"}
-    )
     engine.dispose()
+    # The stores whose old code created their own tables in the same database on first use.
+    make_old_store(url, STORES["notices"])
+    make_old_store(url, STORES["feedback"])
 
 
 def citizen_file(registry: Registry) -> list[FileEntry]:
@@ -174,22 +171,12 @@ def file_rows(engine: sa.engine.Engine) -> list[tuple]:
 
 
 def schema_differences(engine: sa.engine.Engine) -> list[Any]:
-    """What separates the migrated database from the store's tables (the stores that make their
-    own tables on first use, notices and feedback, are not the migrations' business)."""
+    """What separates the migrated database from the store's tables (notices and feedback, in the
+    same database, have migrations of their own: tests/test_store_migrations.py)."""
     wanted = sa.MetaData()
     for table in [*store_metadata.tables.values(), *versions_metadata.tables.values()]:
         table.to_metadata(wanted)
-    with engine.connect() as conn:
-        found = compare_metadata(MigrationContext.configure(conn), wanted)
-    own_tables = ("notices", "feedback")
-    return [
-        d
-        for d in found
-        if not (
-            (d[0] == "remove_table" and d[1].name in own_tables)
-            or (d[0] == "remove_index" and d[1].table.name in own_tables)
-        )
-    ]
+    return store_schema_differences(engine, wanted)
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
@@ -249,15 +236,17 @@ def test_an_old_database_with_files_upgrades_in_place_and_answers_the_same(db_ur
         compute_checklist(*then)["items"]
         == compute_checklist(registry.scenarios["newborn"], registry.materials)["items"]
     )
-    # The other stores of the same database kept their rows.
-    assert NoticeBook(store.engine).get(next(iter(_notice_codes(store.engine)))) is not None
-    assert FeedbackStore(store.engine).rows()
+    # The other stores of the same database upgrade too, each in its own history, rows kept.
+    for name in ("notices", "feedback"):
+        case = STORES[name]
+        other = case.open(db_url)
+        case.answers(other)
+        other.engine.dispose()
+        with store.engine.connect() as conn:
+            assert migrate.current(conn, case.package) == migrate.head(case.package)
+    with store.engine.connect() as conn:
+        assert migrations.current(conn) == migrations.head()
     store.engine.dispose()
-
-
-def _notice_codes(engine: sa.engine.Engine) -> list[str]:
-    with engine.connect() as conn:
-        return list(conn.execute(sa.text("SELECT code FROM notices")).scalars())
 
 
 def test_a_matter_is_answered_and_shares_the_file_with_scenarios(db_url, registry):

@@ -142,8 +142,8 @@ def our_probes(registry_url: str) -> list[Probe]:
         expected[scenario] = response.json()
     probes = []
     for line in HELDOUT.read_text(encoding="utf-8").splitlines():
-        record = json.loads(line) if line.strip() else {}
-        scenario = record.get("scenario")
+        record: dict[str, Any] = json.loads(line) if line.strip() else {}
+        scenario = record.get("scenario", "")
         if scenario in one_turn:
             probes.append(
                 Probe(record["text"], intent_of(scenario), _card_check(scenario, expected[scenario]))

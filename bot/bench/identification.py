@@ -39,7 +39,7 @@ from bot.settings import ROOT
 
 # The held-out messages of `make eval`, written apart from any training data.
 MESSAGE_FILES = (ROOT / "tests" / "eval" / "heldout.jsonl", ROOT / "tests" / "eval" / "heldout_matters.jsonl")
-# What marks the project as it was before this issue: no ordinary matters in the registry.
+# What marks the project as it was before the whole portal came in: no ordinary matters in the registry.
 TODAY_MARK = "data/registry/matters"
 REGISTRY_KEY = "registry"
 HOW_TODAY = (

@@ -35,7 +35,12 @@ PARTS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("dialogue: policies", ("/rasa/core/policies/",)),
     (
         "Rasa: tracker store, event broker (SQL)",
-        ("/rasa/core/brokers/", "/rasa/core/tracker_store", "/bot/ops/rasa_stores"),
+        (
+            "/rasa/core/brokers/",
+            "/rasa/core/tracker_store",
+            "/bot/ops/rasa_stores",
+            "/bot/rasa_compat/sql_stores",
+        ),
     ),
     ("Rasa: checking action replies (jsonschema)", ("/jsonschema/",)),
     ("Rasa: calling the action server", ("/rasa/core/actions/action.py", "/rasa/utils/endpoints")),

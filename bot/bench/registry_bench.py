@@ -225,7 +225,7 @@ def data_path(url: str, bodies: list[dict[str, Any]], kinds: list[str] | None = 
             latencies.append((time.perf_counter() - started) * 1000)
     finally:
         store.engine.dispose()
-    out = {"requests": len(latencies), **latency_stats(latencies)}
+    out: dict[str, Any] = {"requests": len(latencies), **latency_stats(latencies)}
     if kinds is not None:
         out["by_kind"] = by_kind(latencies, kinds)
     return out

@@ -15,9 +15,9 @@ from bot.bench import plots
 
 BEGIN = "<!-- bench:begin (written by `make bench`; edit outside these markers) -->"
 END = "<!-- bench:end -->"
-TITLE = "# Benchmarks\n\nLatency, throughput, scale and footprint, measured by `make bench` (issue 5).\n"
+TITLE = "# Benchmarks\n\nLatency, throughput, scale and footprint, measured by `make bench`.\n"
 SECTIONS = ("run", "conversation", "identification", "registry", "footprint", "profile")
-# Issue 11: identification at the real size may cost at most this many times today's parse.
+# Identification over the whole portal may cost at most this many times the parse of the 40-scenario model.
 PARSE_RATIO_TARGET = 2.0
 RASA_RSS_TARGET_MB = 1200
 TRAINING_TARGET_S = 180
@@ -78,7 +78,7 @@ def growth(runs: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
 
 
 def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
-    """Every target of issues 5 and 11 with its measured value and whether it is met (None: not measured)."""
+    """Every target (a turn as fast as a stock bot, the portal's size) with its value and whether it is met."""
     out: list[dict[str, Any]] = []
 
     def add(name: str, value: Any, met: bool | None) -> None:
@@ -87,10 +87,16 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
     conv = results.get("conversation") or {}
     if conv.get("turn"):
         r = ratios(conv, "turn")
-        add("whole turn median at concurrency 1, ours/stock ≤ 1.0", r["1"]["p50"], r["1"]["p50"] <= 1.0)
+        median = r["1"]["p50"]  # None when a side measured nothing: not measured rather than a crash
+        add(
+            "whole turn median at concurrency 1, ours/stock ≤ 1.0",
+            median,
+            None if median is None else median <= 1.0,
+        )
         for c in sorted((c for c in r if c != "1"), key=int):
-            good = r[c]["throughput"] >= 1.0
-            add(f"turn throughput at concurrency {c}, ours/stock ≥ 1.0", r[c]["throughput"], good)
+            ratio = r[c]["throughput"]
+            good = None if ratio is None else ratio >= 1.0
+            add(f"turn throughput at concurrency {c}, ours/stock ≥ 1.0", ratio, good)
         if "8" in r:
             p99 = conv["turn"]["ours"]["8"]["p99_ms"]
             add("whole turn p99 at concurrency 8 ≤ 300 ms", f"{p99:.0f} ms", p99 <= 300)
@@ -123,12 +129,13 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
         )
     ident = results.get("identification") or {}
     if ident.get("nlu"):
-        r = ident_ratios(ident)
+        parse = ident_ratios(ident)
         for stat in ("p50", "p99"):
+            ratio = parse[stat]
             add(
                 f"/model/parse {stat} at the real size, ours/today's model ≤ {PARSE_RATIO_TARGET:g} (one client)",
-                r[stat],
-                None if r[stat] is None else r[stat] <= PARSE_RATIO_TARGET,
+                ratio,
+                None if ratio is None else ratio <= PARSE_RATIO_TARGET,
             )
     else:
         add(f"/model/parse p50 and p99, ours/today's model ≤ {PARSE_RATIO_TARGET:g}", None, None)
@@ -433,7 +440,7 @@ def generated_block(results: dict[str, Any]) -> str:
         "",
         *_run_lines(results["run"]),
         "",
-        "## Targets (issues 5 and 11)",
+        "## Targets",
         "",
         *_target_lines(results),
         "",

@@ -271,8 +271,8 @@ def summary_line(results: dict[str, Any]) -> str:
         line += "".join(f", throughput ratio {v['throughput']} at {c}" for c, v in r.items() if c != "1")
     ident = results.get("identification") or {}
     if ident.get("nlu"):
-        r = report.ident_ratios(ident)
-        line += f"; parse median ours/today's model {r['p50']}, p99 {r['p99']}"
+        parse = report.ident_ratios(ident)
+        line += f"; parse median ours/today's model {parse['p50']}, p99 {parse['p99']}"
     load_end = results["run"]["load_average_end"]
     return line + f"; load average {load_end[0]} at the end"
 

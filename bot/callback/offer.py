@@ -23,12 +23,14 @@ CALLBACK_OFFER = "callback_offer"  # the custom payload's type (the widget shows
 
 
 def seal_conversation(settings: Settings, conversation_id: str, channel: str | None) -> str:
-    return Sealer(settings.link_secret, PURPOSE).seal({"conversation": conversation_id, "channel": channel})
+    return Sealer(settings.secrets.link_secret, PURPOSE).seal(
+        {"conversation": conversation_id, "channel": channel}
+    )
 
 
 def open_conversation(settings: Settings, token: object) -> dict[str, Any] | None:
     """``{"conversation", "channel"}`` from a genuine, unexpired callback token; else None."""
-    opened = Sealer(settings.link_secret, PURPOSE).open(token, LINK_HOURS * 3600)
+    opened = Sealer(settings.secrets.link_secret, PURPOSE).open(token, LINK_HOURS * 3600)
     if not opened or not isinstance(opened.get("conversation"), str):
         return None
     return opened
@@ -49,7 +51,7 @@ def callback_offer(
 ) -> tuple[str, dict[str, Any]]:
     """The message (text for every channel) and the widget's payload offering a callback."""
     token = seal_conversation(settings, conversation_id, channel)
-    form_url = f"{settings.web_url}/callback?t={quote(token, safe='')}"
+    form_url = f"{settings.web.url}/callback?t={quote(token, safe='')}"
     back = when_back(hours) if hours.next_opening() else None
     when = (
         f"现在是非工作时间，人工客服暂时不在（服务时间：{hours.describe()}），工作人员{back}上班。"
@@ -58,12 +60,12 @@ def callback_offer(
     )
     text = (
         f"{when}\n您可以留下电话号码和方便接听的时间，工作人员上班后给您回电。"
-        f"急事请拨打 {settings.hotline}。\n预约回电：{form_url}"
+        f"急事请拨打 {settings.contact.hotline}。\n预约回电：{form_url}"
     )
     custom = {
         "type": CALLBACK_OFFER,
         "token": token,
-        "post_url": f"{settings.web_url}/callback",
+        "post_url": f"{settings.web.url}/callback",
         "form_url": form_url,
         "windows": hours.windows(),
         "back": back,

@@ -25,8 +25,8 @@ from bot.callback.offer import open_conversation
 from bot.callback.queue import queue_items
 from bot.callback.store import CallbackBook, PhoneError, normalise_phone
 from bot.jsonapi import ApiError, error_body
-from bot.notice.page import esc
 from bot.settings import Settings
+from bot.templating import render
 from bot.web.console import Console
 from bot.web.conversations import transcript
 from bot.web.rasa_api import RasaUnavailable
@@ -83,7 +83,8 @@ class Callbacks:
             phone = normalise_phone(fields.get("phone"))
         except PhoneError as exc:
             raise ApiError(422, "invalid_phone", str(exc)) from exc
-        window = self._windows().get(fields.get("window") if isinstance(fields.get("window"), str) else "")
+        chosen = fields.get("window")
+        window = self._windows().get(chosen if isinstance(chosen, str) else "")
         if window is None:
             raise ApiError(422, "invalid_window", "请选择列出的回电时间（所选时段可能已过）")
         conversation = offered["conversation"]
@@ -109,11 +110,9 @@ class Callbacks:
         return found | {"messages": transcript(events, 50), "reveals": self.book.reveals_of(callback_id)}
 
 
-def _page(title: str, body: str) -> str:
-    return f"""<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1"><title>{esc(title)}</title>
-<link rel="stylesheet" href="/static/gov.css"></head><body>
-<main class="login-box" id="main"><h1>{esc(title)}</h1>{body}</main></body></html>"""
+def _page(title: str, page: str, **values: Any) -> str:
+    """One of the callback pages (the template ``bot/callback/templates/callback.html``)."""
+    return render("callback.html", title=title, page=page, **values)
 
 
 def callback_router(callbacks: Callbacks, page_headers: dict[str, str]) -> APIRouter:
@@ -123,24 +122,12 @@ def callback_router(callbacks: Callbacks, page_headers: dict[str, str]) -> APIRo
     @router.get("/callback", response_class=HTMLResponse)
     def form(t: str | None = Query(None, max_length=1024)) -> HTMLResponse:
         if open_conversation(callbacks.settings, t) is None:
-            body = (
-                "<p class='error'>预约链接已失效。请回到对话中重新说“转人工”，或拨打 "
-                + esc(callbacks.settings.hotline)
-                + "。</p>"
-            )
-            return HTMLResponse(_page("预约回电", body), status_code=410, headers=headers)
-        options = "".join(
-            f'<option value="{esc(w["id"])}">{esc(w["label"])}</option>' for w in callbacks.hours.windows()
+            page = _page("预约回电", "expired", hotline=callbacks.settings.contact.hotline)
+            return HTMLResponse(page, status_code=410, headers=headers)
+        page = _page(
+            "预约回电", "form", hours=callbacks.hours.describe(), token=t, windows=callbacks.hours.windows()
         )
-        body = f"""<p>人工客服服务时间：{esc(callbacks.hours.describe())}。留下电话，工作人员上班后给您回电。</p>
-<form method="post" action="/callback">
-<input type="hidden" name="t" value="{esc(t)}">
-<div class="field"><label for="phone">手机或固定电话（固话请带区号）</label>
-<input type="text" id="phone" name="phone" inputmode="tel" autocomplete="tel" maxlength="20" required></div>
-<div class="field"><label for="window">方便接听的时间</label><select id="window" name="window">{options}</select></div>
-<button class="btn" type="submit">提交预约</button></form>
-<p class="muted">号码只用于回电，加密保存，回电后删除。</p>"""
-        return HTMLResponse(_page("预约回电", body), headers=headers)
+        return HTMLResponse(page, headers=headers)
 
     @router.options("/callback")
     def preflight() -> Response:
@@ -157,12 +144,12 @@ def callback_router(callbacks: Callbacks, page_headers: dict[str, str]) -> APIRo
             if as_json:  # with CORS, so the widget on another site can read why
                 return JSONResponse(error_body(exc.code, exc.message), status_code=exc.status, headers=CORS)
             again = f"/callback?t={quote(str(fields.get('token') or ''), safe='')}"
-            body = f"<p class='error'>{esc(exc.message)}</p><p><a href='{esc(again)}'>返回修改</a></p>"
-            return HTMLResponse(_page("预约回电", body), status_code=exc.status, headers=headers)
+            page = _page("预约回电", "refused", message=exc.message, again=again)
+            return HTMLResponse(page, status_code=exc.status, headers=headers)
         if as_json:
             return JSONResponse(done, status_code=201, headers=CORS)
         return HTMLResponse(
-            _page("预约成功", f"<p>{esc(done['message'])}</p>"), status_code=201, headers=headers
+            _page("预约成功", "done", message=done["message"]), status_code=201, headers=headers
         )
 
     return router

@@ -6,7 +6,8 @@ while loading credentials, in a throw-away event loop, so an offline start fails
 This subclass keeps Rasa's webhook handler and output, and:
 
 - takes the API base URL from the setting ``telegram_api_base`` (tests run a local
-  fake of the Bot API there) via ``TelegramAPIServer.from_base``;
+  fake of the Bot API there) via ``TelegramAPIServer.from_base``; building Rasa's output
+  on that server goes past Rasa's constructor (bot/rasa_compat/telegram.py);
 - is enabled only when a bot token is configured (``ONCEONLY_TELEGRAM_ACCESS_TOKEN``);
   without one its webhook answers 404, so ``make run`` works offline;
 - sets the webhook after the server has started, in the server's loop, logging a
@@ -27,7 +28,6 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from aiogram import Bot
 from aiogram.bot.api import Methods, TelegramAPIServer
 from rasa.core.channels import telegram as rasa_telegram
 from rasa.core.channels.channel import UserMessage
@@ -39,7 +39,9 @@ from bot.channels import number_replies
 from bot.channels.channel_config import credential_values
 from bot.channels.plain_text import pack
 from bot.privacy.redact import redacting
-from bot.settings import load_settings
+from bot.rasa_compat.app import agent_of
+from bot.rasa_compat.telegram import TelegramOutputOnServer
+from bot.settings import get_settings
 
 logger = logging.getLogger(__name__)
 
@@ -50,11 +52,11 @@ TEXT_LIMIT_CHARS = 4096  # Bot API: sendMessage text is 1-4096 characters
 MAX_BODY_BYTES = 256 * 1024
 
 
-class TelegramOutput(rasa_telegram.TelegramOutput):
+class TelegramOutput(TelegramOutputOnServer):
     """Rasa's Telegram output, against a configurable Bot API server."""
 
     def __init__(self, access_token: str, server: TelegramAPIServer, secret_token: str = "") -> None:
-        Bot.__init__(self, access_token, server=server)
+        super().__init__(access_token, server)
         self.secret_token = secret_token
 
     async def set_webhook(self, url: str, **kwargs: Any) -> bool:
@@ -127,9 +129,9 @@ class TelegramInput(rasa_telegram.TelegramInput):
 
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> TelegramInput:
-        settings = load_settings()
+        settings = get_settings()
         values = credential_values(settings, credentials, "telegram", CREDENTIAL_KEYS)
-        return cls(**values, api_base=settings.telegram_api_base)
+        return cls(**values, api_base=settings.channels.telegram.api_base)
 
     def __init__(
         self,
@@ -159,7 +161,7 @@ class TelegramInput(rasa_telegram.TelegramInput):
         self, on_new_message: Callable[[UserMessage], Awaitable[Any]]
     ) -> Callable[[UserMessage], Awaitable[Any]]:
         async def handle(message: UserMessage) -> Any:
-            agent = getattr(self._app.ctx, "agent", None) if self._app is not None else None
+            agent = agent_of(self._app)
             message.text = await number_replies.resolve(agent, message.sender_id, message.text or "")
             return await on_new_message(message)
 

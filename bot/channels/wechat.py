@@ -2,7 +2,7 @@
 
 In the Official Account's console (开发 → 基本配置 → 服务器配置) the server URL is
 ``https://<host>/webhooks/wechat/webhook``, with the Token and EncodingAESKey of
-credentials.yml or ``ONCEONLY_WECHAT_*`` (README: "Channels").
+credentials.yml or ``ONCEONLY_WECHAT_*`` (docs/channels.md).
 
 - URL verification: GET with ``signature`` = SHA-1(sorted token, timestamp, nonce);
   we answer ``echostr`` only when it matches.
@@ -22,7 +22,7 @@ from bot.channels.channel_config import credential_values
 from bot.channels.weixin_api import MessageApi, MessageApiSpec
 from bot.channels.weixin_channel import Envelope, WeixinInput
 from bot.channels.weixin_xml import parse_fields
-from bot.settings import load_settings
+from bot.settings import get_settings
 
 CREDENTIAL_KEYS = ("token", "app_id", "app_secret", "encoding_aes_key")
 
@@ -47,11 +47,11 @@ class WeChatInput(WeixinInput):
 
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> WeChatInput:
-        settings = load_settings()
+        settings = get_settings()
         values = credential_values(settings, credentials, "wechat", CREDENTIAL_KEYS)
         if not values["token"] or not values["app_id"]:
             cls.raise_missing_credentials_exception()
-        api = customer_service_api(settings.wechat_api_base, values["app_id"], values["app_secret"])
+        api = customer_service_api(settings.channels.wechat.api_base, values["app_id"], values["app_secret"])
         return cls(values["token"], values["encoding_aes_key"], values["app_id"], api, settings)
 
     def verify_url(self, args: dict[str, str]) -> str:

@@ -2,7 +2,7 @@
 
 In the WeCom admin console (应用管理 → the app → 接收消息 → 设置API接收) the URL is
 ``https://<host>/webhooks/wecom/webhook``, with the Token and EncodingAESKey of
-credentials.yml or ``ONCEONLY_WECOM_*`` (README: "Channels").
+credentials.yml or ``ONCEONLY_WECOM_*`` (docs/channels.md).
 
 WeCom always encrypts, for our CorpID (the receive id of a self-built app):
 - URL verification: GET with ``msg_signature`` over token, timestamp, nonce and the
@@ -21,7 +21,7 @@ from bot.channels.channel_config import credential_values
 from bot.channels.weixin_api import MessageApi, MessageApiSpec
 from bot.channels.weixin_channel import BadRequest, Envelope, WeixinInput
 from bot.channels.weixin_xml import parse_fields
-from bot.settings import load_settings
+from bot.settings import get_settings
 
 CREDENTIAL_KEYS = ("token", "corp_id", "corp_secret", "agent_id", "encoding_aes_key")
 
@@ -47,12 +47,12 @@ class WeComInput(WeixinInput):
 
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> WeComInput:
-        settings = load_settings()
+        settings = get_settings()
         values = credential_values(settings, credentials, "wecom", CREDENTIAL_KEYS)
         if not values["token"] or not values["corp_id"] or not values["encoding_aes_key"]:
             cls.raise_missing_credentials_exception()
         api = app_message_api(
-            settings.wecom_api_base, values["corp_id"], values["corp_secret"], values["agent_id"]
+            settings.channels.wecom.api_base, values["corp_id"], values["corp_secret"], values["agent_id"]
         )
         return cls(values["token"], values["encoding_aes_key"], values["corp_id"], api, settings)
 

@@ -40,6 +40,7 @@ from bot.channels.weixin_crypto import (
 )
 from bot.channels.weixin_xml import MalformedXml, parse_fields, render_fields
 from bot.privacy.redact import redact
+from bot.rasa_compat.app import agent_of
 from bot.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -108,7 +109,7 @@ class WeixinPushOutput(OutputChannel):
         self._channel_name = channel_name
         self.api = api
 
-    def name(self) -> str:  # type: ignore[override]  # Rasa calls it on the instance
+    def name(self) -> str:  # an instance method where Rasa has a classmethod: Rasa calls it on the instance
         return self._channel_name
 
     async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
@@ -128,8 +129,8 @@ class WeixinInput(InputChannel):
         # Without a key only WeChat's plaintext mode works (WeCom always needs one).
         self.cipher = MessageCipher(encoding_aes_key, receive_id) if encoding_aes_key else None
         self.api = api
-        self.reply_within = settings.weixin_reply_seconds
-        self.hotline = settings.hotline
+        self.reply_within = settings.channels.weixin_reply_seconds
+        self.hotline = settings.contact.hotline
         self.turns = RecentTurns()
 
     # --- what each platform says for itself ------------------------------------
@@ -237,7 +238,7 @@ class WeixinInput(InputChannel):
             logger.info("refused a %s post: %s", self.name(), exc)
             return response.text(f"bad request: {exc}", status=400)
 
-        agent = getattr(request.app.ctx, "agent", None)
+        agent = agent_of(request.app)
         turn, _ = self.turns.begin(
             incoming.key,
             lambda: self.answer(agent, on_new_message, incoming),

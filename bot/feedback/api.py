@@ -9,7 +9,7 @@ so a refused request writes nothing.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, conint, constr
@@ -22,15 +22,28 @@ from bot.registry.store import Store
 CONVERSATION_ID = r"^[A-Za-z0-9][A-Za-z0-9_.:@-]{0,127}$"
 REGISTRY_ID = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$"
 
+if TYPE_CHECKING:  # mypy reads a constrained type as the type it validates into
+    ConversationId = str
+    RegistryId = str
+    Channel = str
+    VersionNumber = int
+    Reason = str  # one of REASONS, which mypy cannot read as a Literal
+else:
+    ConversationId = constr(strict=True, regex=CONVERSATION_ID)
+    RegistryId = constr(strict=True, regex=REGISTRY_ID)
+    Channel = constr(strict=True, regex=r"^[a-z_]{1,32}$")
+    VersionNumber = conint(strict=True, ge=1, le=1_000_000_000)
+    Reason = Literal[tuple(REASONS)]
+
 
 class FeedbackIn(BaseModel):
-    conversation_id: constr(strict=True, regex=CONVERSATION_ID)  # type: ignore[valid-type]
+    conversation_id: ConversationId
     rating: Literal["helpful", "unhelpful"]
-    scenario: constr(strict=True, regex=REGISTRY_ID) | None = None  # type: ignore[valid-type]
-    registry_version: conint(strict=True, ge=1, le=1_000_000_000) | None = None  # type: ignore[valid-type]
-    reason: Literal[tuple(REASONS)] | None = None  # type: ignore[valid-type]
-    material: constr(strict=True, regex=REGISTRY_ID) | None = None  # type: ignore[valid-type]
-    channel: constr(strict=True, regex=r"^[a-z_]{1,32}$") | None = None  # type: ignore[valid-type]
+    scenario: RegistryId | None = None
+    registry_version: VersionNumber | None = None
+    reason: Reason | None = None
+    material: RegistryId | None = None
+    channel: Channel | None = None
 
     class Config:
         extra = "forbid"

@@ -15,8 +15,10 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from bot import migrate
 from bot.feedback.model import UNHELPFUL
 
+# The table as the newest migration leaves it (bot/feedback/migrations; tests/test_store_migrations.py).
 metadata = sa.MetaData()
 feedback = sa.Table(
     "feedback",
@@ -43,7 +45,7 @@ def _since(days: float | None) -> float:
 class FeedbackStore:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        metadata.create_all(engine)
+        migrate.upgrade(engine, "bot.feedback.migrations")
 
     def put(self, row: dict[str, Any]) -> tuple[int, bool]:
         """Insert or update the row of (conversation_ref, scenario, registry_version); (id, created)."""

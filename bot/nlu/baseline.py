@@ -181,9 +181,9 @@ def load_entries(registry_dir: Path | None = None, seed: Path | None = None) -> 
     """Every entry, and where they were read from (for the report)."""
     if seed is None:
         from bot.registry.files import RegistryError, load_registry
-        from bot.settings import load_settings
+        from bot.settings import get_settings
 
-        directory = registry_dir or load_settings().registry_dir
+        directory = registry_dir or get_settings().registry.dir
         try:
             registry = load_registry(directory)
         except RegistryError as e:
@@ -241,8 +241,8 @@ class BM25:
         n = len(counts)
         by_term: dict[str, list[tuple[int, int]]] = {}
         for i, c in enumerate(counts):
-            for term, tf in c.items():
-                by_term.setdefault(term, []).append((i, tf))
+            for term, count in c.items():
+                by_term.setdefault(term, []).append((i, count))
         for term, posts in by_term.items():
             df = len(posts)
             idf = math.log(1 + (n - df + 0.5) / (df + 0.5))

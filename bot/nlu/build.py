@@ -7,6 +7,8 @@ everything else Rasa needs about it is generated here, under ``build/rasa``
 * ``domain/``: ``domain.yml`` plus ``scenarios.yml``, one ``scenario_<id>`` intent each;
 * ``data/scenario_rules.yml``: each scenario intent goes to ``action_identify_scenario``,
   also in the middle of the situation questions;
+* ``data/form_rules.yml``: what each form does with the requests that interrupt it, from
+  ``data/interruptions.yml`` (the list the actions read too);
 * ``data/registry.yml``: the ``material`` lookup table and synonyms (户口本 → catalogue id);
 * ``build/jieba/registry.txt``: the registry's names as a Jieba user dictionary,
   so 出生医学证明 stays one word.
@@ -24,6 +26,8 @@ import yaml
 
 from bot.nlu.entries import registry_entries
 from bot.nlu.intents import intent_of
+from bot.nlu.interruptions import LIST as INTERRUPTIONS_LIST
+from bot.nlu.interruptions import form_rules, load_interruptions
 from bot.nlu.normalize import normalize
 from bot.registry.files import Registry, dump_yaml
 from bot.settings import ROOT
@@ -34,6 +38,7 @@ SYNONYMS = ROOT / "data" / "nlu" / "synonyms.yml"
 CONFIG = ROOT / "config.yml"
 MATCHER = "bot.nlu.registry_matcher.RegistryMatcher"
 HEADER = "# Generated from data/registry by `python -m bot train`; do not edit.\n"
+FORM_RULES_HEADER = "# Generated from data/interruptions.yml by `python -m bot train`; do not edit.\n"
 _INTENT_LINE = re.compile(r"^- intent: (\S+)\s*$", re.M)
 
 
@@ -119,20 +124,34 @@ def _scenario_rules(scenario_ids: list[str]) -> list[dict]:
                 "wait_for_user_input": False,
             }
         )
-        rules.append(
-            {
-                "rule": f"{sid} described in the middle of the situation questions",
-                "condition": [{"active_loop": "conditions_form"}],
-                "steps": [
-                    {"intent": intent},
-                    {"action": "action_deactivate_loop"},
-                    {"active_loop": None},
-                    {"action": "action_identify_scenario"},
-                ],
-                "wait_for_user_input": False,
-            }
-        )
+        # A scenario described while a form asks is a new request, like those data/interruptions.yml lists.
+        for form in load_interruptions().new_request_forms:
+            rules.append(
+                {
+                    "rule": f"{sid} described in the middle of {form}",
+                    "condition": [{"active_loop": form}],
+                    "steps": [
+                        {"intent": intent},
+                        {"action": "action_deactivate_loop"},
+                        {"active_loop": None},
+                        {"action": "action_identify_scenario"},
+                    ],
+                    "wait_for_user_input": False,
+                }
+            )
     return rules
+
+
+def form_rules_yaml(source: Path = INTERRUPTIONS_LIST) -> str:
+    """The form rules as Rasa reads them; the same list always gives the same bytes."""
+    rules = form_rules(load_interruptions(source))
+    return dump_yaml({"version": "3.1", "rules": rules}, FORM_RULES_HEADER)
+
+
+def write_form_rules(target: Path, source: Path = INTERRUPTIONS_LIST) -> Path:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(form_rules_yaml(source), encoding="utf-8")
+    return target
 
 
 def _material_lookup(registry: Registry) -> list[dict]:
@@ -174,6 +193,7 @@ def build_training_inputs(
     (rasa_dir / "data" / "scenario_rules.yml").write_text(
         dump_yaml({"version": "3.1", "rules": _scenario_rules(scenario_ids)}, HEADER), encoding="utf-8"
     )
+    write_form_rules(rasa_dir / "data" / "form_rules.yml")
     lookup = _material_lookup(registry)
     (rasa_dir / "data" / "registry.yml").write_text(
         dump_yaml({"version": "3.1", "nlu": lookup}, HEADER), encoding="utf-8"

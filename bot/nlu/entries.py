@@ -8,6 +8,7 @@ matters), read from ``data/registry`` through ``load_registry``.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -108,7 +109,7 @@ def _scenario_entry(s: Any, materials: dict[str, Any], kind: str = "scenario") -
 
 
 def _catalogue_entry(c: Any) -> Entry:
-    get = c.get if isinstance(c, dict) else lambda k, d=None: getattr(c, k, d)
+    get: Callable[..., Any] = c.get if isinstance(c, dict) else lambda k, d=None: getattr(c, k, d)
     return Entry(
         id=get("service_id"),
         kind="catalogue",

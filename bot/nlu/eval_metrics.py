@@ -15,9 +15,10 @@ Definitions (docs/eval/README.md repeats them):
 
 from __future__ import annotations
 
+import builtins
 import json
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -43,7 +44,7 @@ class Item:
         return self.gold is not None
 
     @property
-    def accepted(self) -> set[str]:
+    def accepted(self) -> builtins.set[str]:  # the field `set` shadows the builtin here
         return {self.gold, *self.also} if self.gold else set()
 
 
@@ -185,7 +186,9 @@ def by(pairs: Sequence[tuple[Item, Prediction]], key: str) -> dict[str, dict[str
 
 
 def evaluate(
-    items: Sequence[Item], predictions: Sequence[Prediction], related: dict[str, Sequence[str]] | None = None
+    items: Sequence[Item],
+    predictions: Sequence[Prediction],
+    related: Mapping[str, Sequence[str]] | None = None,
 ) -> dict[str, Any]:
     """Every figure the report shows, for one system (``related``: matter id → the scenarios
     that bundle it, for the scenario accuracy that counts such a matter as right)."""
@@ -214,7 +217,7 @@ def evaluate(
 
 
 def bundled(
-    items: Sequence[Item], predictions: Sequence[Prediction], related: dict[str, Sequence[str]]
+    items: Sequence[Item], predictions: Sequence[Prediction], related: Mapping[str, Sequence[str]]
 ) -> int:
     """Scenario messages answered as a matter the expected scenario bundles (the bot then offers
     the scenario): counted as misses in scenario accuracy, reported beside it."""

@@ -203,6 +203,10 @@ def readme(ctx: dict[str, Any]) -> str:
         "`tests/eval/dev.jsonl` (622 messages written apart from the training data and from these "
         "sets); an earlier round of threshold tuning also looked at these sets, so their figures "
         "may be a little optimistic.",
+        "- The candidate re-ranker (`bot/nlu/rerank.py`, `data/nlu/rerank.json`) is fitted on "
+        "`tests/eval/dev.jsonl` and `tests/nlu/quick_set.jsonl` (`python -m bot rerank`); when it "
+        "may overrule a scenario the model reads (`KEEP_SURE_SCENARIO`) was chosen by five-fold "
+        "cross-validation on those sets, after one look at these sets with a higher value.",
         f"- Entries ranked: {ctx['entry_counts']} (read from `{ctx['entries_from']}`).",
         f"- Ours: the bot's own decision (`bot.nlu.cli.identify_texts` → `bot.nlu.intents.identify`) with model "
         f"`{ctx['model'] or '(none)'}`.",

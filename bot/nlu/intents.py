@@ -169,7 +169,7 @@ def is_family_text(text: str, path: Path = FAMILIES) -> bool:
 
 def scenario_ranking(parse: dict[str, Any]) -> list[dict[str, Any]]:
     """The intent ranking restricted to scenario intents, best first."""
-    ranking = []
+    ranking: list[dict[str, Any]] = []
     for entry in parse.get("intent_ranking") or []:
         sid = scenario_of(entry.get("name"))
         if sid:
@@ -210,8 +210,25 @@ def identify(
 ) -> Identification:
     """Decide from one parse result (Rasa's /model/parse or a tracker's latest_message).
 
-    ``known`` limits scenarios and matters to those ids (catalogue entries always pass).
+    ``known`` limits scenarios and matters to those ids (catalogue entries always pass). The
+    rules below decide whether and how to answer; the learned re-ranker (``bot.nlu.rerank``)
+    then orders the candidates, except where the rules are surest.
     """
+    found = _decide(parse, known, thresholds)
+    if found.decision not in ("identified", "clarify") or found.entry is None:
+        return found
+    ranked = [r for r in _matcher_ranking(parse) or [] if _allowed(r, known)]
+    from bot.nlu.rerank import reorder
+
+    order = reorder(parse, ranked, found.entry.id)
+    if not order:
+        return found
+    offered = [_candidate(r, p) for p, r in order[: thresholds.offer]]
+    return Identification(found.decision, offered[0], offered[0].confidence, found.intent, offered)
+
+
+def _decide(parse: dict[str, Any], known: set[str] | None, thresholds: Thresholds) -> Identification:
+    """The rules: identified, clarify, vague or none, and the rules' own order of candidates."""
     intent = (parse.get("intent") or {}).get("name")
     matcher = _matcher_ranking(parse)
     if matcher is None:
@@ -262,12 +279,12 @@ def identify(
         same = [r for r in named if r is not best and r["name"] == best["name"]]
         if same:  # one name, several entries (死亡信息申报 ×3): ask which
             return _clarify([best, *same][: t.offer], intent)
-        rival = _score(best_unnamed) if best_unnamed is not None else 0.0
-        if rival <= top - t.named_close:
+        unnamed_top = _score(best_unnamed) if best_unnamed is not None else 0.0
+        if unnamed_top <= top - t.named_close:
             entry = _candidate(best, top)
             others = [_candidate(r, _score(r)) for r in ranked if r is not best][: t.offer - 1]
             return Identification("identified", entry, top, intent, [entry, *others])
-        if rival <= top:
+        if unnamed_top <= top:
             return _clarify([best, *[r for r in ranked if r is not best]][: t.offer], intent)
         forced = best
 
@@ -318,17 +335,17 @@ def identify(
             and p - (rest_p[0] if rest_p else 0.0) >= t.margin
         ):
             entry = _candidate(own_r, min(1.0, own + t.model_weight * p))
-            others = sorted((r for r in ranked if r is not own_r), key=lambda r: _score(r), reverse=True)[
+            next_best = sorted((r for r in ranked if r is not own_r), key=lambda r: _score(r), reverse=True)[
                 : t.offer - 1
             ]
-            if forced is not None and forced is not own_r and forced not in others:
-                others = [forced, *others][: t.offer - 1]  # the named entry is never missed
+            if forced is not None and forced is not own_r and forced not in next_best:
+                next_best = [forced, *next_best][: t.offer - 1]  # the named entry is never missed
             return Identification(
                 "identified",
                 entry,
                 entry.confidence,
                 intent,
-                [entry, *[_candidate(r, _score(r)) for r in others]],
+                [entry, *[_candidate(r, _score(r)) for r in next_best]],
             )
 
     # Otherwise the model's scenario confidences count as evidence beside the words, unless

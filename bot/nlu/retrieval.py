@@ -213,7 +213,7 @@ class Index:
     def build(cls, entries: list[Entry], lexicon: Lexicon) -> Index:
         import jieba
 
-        texts = [t for e in entries for t in _field_texts(e).values() for t in t]
+        texts = [t for e in entries for ts in _field_texts(e).values() for t in ts]
         words: set[str] = set(lexicon.words())
         for text in texts:
             for w in jieba.lcut_for_search(clean(text)):
@@ -488,8 +488,8 @@ class Index:
                 continue
             for i, weight in hit:
                 # A direct hit keeps at least NAMED_FLAG (named); a longer name is a little surer.
-                length = 0.1 * min(1.0, (end - start) / 8)
-                value = strength * (weight + length if weight >= NAMED_ALIAS else weight)
+                longer = 0.1 * min(1.0, (end - start) / 8)
+                value = strength * (weight + longer if weight >= NAMED_ALIAS else weight)
                 out[i] = max(out[i], value)
         return out
 

@@ -1,4 +1,9 @@
-"""Rasa's Jieba tokenizer, fed normalised text so 戶口, 户口 and ＨＵＫＯＵ look alike to the model."""
+"""Rasa's Jieba tokenizer, fed normalised text so 戶口, 户口 and ＨＵＫＯＵ look alike to the model.
+
+Only Rasa's public component API is used (``tokenize`` overridden, Rasa's own called on the
+normalised text), so nothing here is in bot/rasa_compat; the trained model names this class
+by its path, ``bot.nlu.tokenizer.NormalizingJiebaTokenizer``.
+"""
 
 from __future__ import annotations
 
@@ -21,8 +26,9 @@ class NormalizingJiebaTokenizer(JiebaTokenizer):
         return JiebaTokenizer.get_default_config()
 
     def tokenize(self, message: Message, attribute: str) -> list[Token]:
-        import jieba
+        """Rasa's Jieba tokens (its ``token_pattern`` applied) of the normalised text, blanks dropped.
 
-        text = normalize(message.get(attribute))
-        tokens = [Token(word, start) for word, start, _ in jieba.tokenize(text) if word.strip()]
-        return self._apply_token_pattern(tokens)
+        ``normalize`` keeps the text's length, so offsets are those of the original text.
+        """
+        normalized = Message(data={attribute: normalize(message.get(attribute))})
+        return [token for token in super().tokenize(normalized, attribute) if token.text.strip()]

@@ -17,22 +17,22 @@ PURPOSE = "notice"
 
 
 def notice_url(settings: Settings, code: str, personal: str | None = None) -> str:
-    url = f"{settings.web_url}/n/{code}"
+    url = f"{settings.web.url}/n/{code}"
     return f"{url}?k={quote(personal, safe='')}" if personal else url
 
 
 def pdf_url(settings: Settings, code: str, personal: str | None = None) -> str:
-    url = f"{settings.web_url}/n/{code}/pdf"
+    url = f"{settings.web.url}/n/{code}/pdf"
     return f"{url}?k={quote(personal, safe='')}" if personal else url
 
 
 def personal_token(settings: Settings, code: str, citizen_id: str) -> str:
-    return Sealer(settings.link_secret, PURPOSE).seal({"code": code, "citizen": citizen_id})
+    return Sealer(settings.secrets.link_secret, PURPOSE).seal({"code": code, "citizen": citizen_id})
 
 
 def citizen_of(settings: Settings, code: str, token: str | None) -> str | None:
     """The citizen a personal token is for, if it is genuine, unexpired and for this notice."""
-    opened = Sealer(settings.link_secret, PURPOSE).open(token, settings.notice_personal_hours * 3600)
+    opened = Sealer(settings.secrets.link_secret, PURPOSE).open(token, settings.notice.personal_hours * 3600)
     if not opened or opened.get("code") != code or not isinstance(opened.get("citizen"), str):
         return None
     return opened["citizen"]
@@ -40,7 +40,9 @@ def citizen_of(settings: Settings, code: str, token: str | None) -> str | None:
 
 def personal_expiry(settings: Settings, token: str) -> float | None:
     """When a personal token stops opening (epoch seconds), if it is genuine."""
-    return Sealer(settings.link_secret, PURPOSE).expires_at(token, settings.notice_personal_hours * 3600)
+    return Sealer(settings.secrets.link_secret, PURPOSE).expires_at(
+        token, settings.notice.personal_hours * 3600
+    )
 
 
 def notice_links(settings: Settings, code: str, citizen_id: str | None = None) -> dict[str, object]:
@@ -51,5 +53,5 @@ def notice_links(settings: Settings, code: str, citizen_id: str | None = None) -
         "url": notice_url(settings, code, token),
         "pdf": pdf_url(settings, code, token),
         "plain_url": notice_url(settings, code),
-        "personal_hours": settings.notice_personal_hours if token else None,
+        "personal_hours": settings.notice.personal_hours if token else None,
     }

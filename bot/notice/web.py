@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from fastapi import APIRouter, Path, Query
 from fastapi.responses import HTMLResponse, Response
@@ -32,9 +32,14 @@ from bot.settings import Settings
 
 T = TypeVar("T")
 
+if TYPE_CHECKING:  # mypy reads a constrained type as the type it validates into
+    ScenarioId = str
+else:
+    ScenarioId = constr(strict=True, regex=r"^[a-z0-9][a-z0-9_]{0,63}$")
+
 
 class NoticeIn(ScenarioAnswers):
-    scenario: constr(strict=True, regex=r"^[a-z0-9][a-z0-9_]{0,63}$")  # type: ignore[valid-type]
+    scenario: ScenarioId
 
 
 def _call(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
@@ -54,7 +59,7 @@ class Notices:
     def __init__(self, settings: Settings, registry: RegistryClient | None = None) -> None:
         self.settings = settings
         self.registry = registry or RegistryClient.from_settings(settings)
-        self.hours = parse_hours(settings.office_hours, settings.office_timezone)
+        self.hours = parse_hours(settings.office.hours, settings.office.timezone)
 
     def _issued(self, code: str) -> dict[str, Any]:
         issued = _call(self.registry.notice, code)
@@ -87,7 +92,7 @@ class Notices:
         until = f"{datetime.fromtimestamp(expires, self.hours.zone):%Y-%m-%d %H:%M}" if expires else None
         meta = NoticeMeta(
             code=code,
-            header=self.settings.notice_header,
+            header=self.settings.notice.header,
             generated=f"{self.hours.now():%Y-%m-%d %H:%M}",
             pdf_url=None if for_pdf else str(links["pdf"]),
             plain_url=str(links["plain_url"]),
@@ -102,8 +107,10 @@ class Notices:
         links = notice_links(self.settings, issued["code"], citizen)
         checklist = _call(self.registry.checklist, scenario_id, issued["answers"])
         scenario = _call(self.registry.scenario, scenario_id) or {}
-        sms = sms_segments(checklist, scenario, str(links["plain_url"]), self.settings.sms_segment_chars)
-        return issued | {"links": links, "sms": sms, "sms_limit": self.settings.sms_segment_chars}
+        sms = sms_segments(
+            checklist, scenario, str(links["plain_url"]), self.settings.notice.sms_segment_chars
+        )
+        return issued | {"links": links, "sms": sms, "sms_limit": self.settings.notice.sms_segment_chars}
 
 
 def notice_router(notices: Notices, page_headers: dict[str, str]) -> APIRouter:
@@ -120,7 +127,7 @@ def notice_router(notices: Notices, page_headers: dict[str, str]) -> APIRouter:
     def pdf(code: str = code_path, k: str | None = token_query) -> Response:
         page_html = notices.view(code, k, for_pdf=True)
         try:
-            body = print_pdf(page_html, notices.settings.chromium_path)
+            body = print_pdf(page_html, notices.settings.notice.chromium_path)
         except PdfUnavailable as exc:
             raise ApiError(503, "pdf_unavailable", f"{exc}；可以打开告知单页面用浏览器打印") from exc
         return Response(

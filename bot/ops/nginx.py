@@ -62,7 +62,7 @@ def render_conf(
     temp = base_dir / "temp"
     rasa_proxy = _PROXY.replace("{tries}", str(len(rasa_ports)))
     action_proxy = _PROXY.replace("{tries}", str(len(action_ports)))
-    return f"""# Rendered by bot/ops/nginx.py; see README "Scale-out".
+    return f"""# Rendered by bot/ops/nginx.py; see docs/scale-out.md.
 worker_processes 1;
 pid {base_dir}/nginx.pid;
 error_log {base_dir}/error.log warn;

@@ -18,13 +18,13 @@ Servers whose URL setting is empty are started here, in a directory of ours
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.ops.local_postgres import LocalPostgres
 from bot.ops.local_redis import LocalRedis
 from bot.ops.nginx import Nginx
-from bot.ops.procs import Service, free_port, searchable_by_others
+from bot.ops.procs import Service, free_port, searchable_by_others, signals_deferred
 from bot.ops.stack import Stack
 from bot.settings import Settings
 
@@ -48,17 +48,19 @@ class Infrastructure:
     def start(self, settings: Settings) -> Settings:
         """Start what is missing; the settings pointing at it (``scaled`` on)."""
         changes: dict[str, object] = {"scaled": True}
-        missing = [name for name in DATABASES if not getattr(settings, name)]
+        missing = [name for name in DATABASES if not settings.value(name)]
         if missing:
             searchable_by_others(self.base_dir)
-            self.postgres = LocalPostgres(self.base_dir / "postgres", free_port()).start()
+            self.postgres = LocalPostgres(self.base_dir / "postgres", free_port())
+            with signals_deferred():  # recorded first, so that stop() finds a server Ctrl-C interrupted
+                self.postgres.start()
             for name in missing:
                 changes[name] = self.postgres.create_database(DATABASES[name])
-        if not settings.redis_url:
+        if not settings.scale.redis_url:
             self.redis = LocalRedis.create(self.base_dir / "redis", free_port())
             self.redis.start().wait_ready()
             changes["redis_url"] = self.redis.url
-        return replace(settings, **changes)  # type: ignore[arg-type]
+        return settings.replace(**changes)
 
     def stop(self) -> None:
         if self.redis is not None:
@@ -78,14 +80,14 @@ class ScaledStack(Stack):
         from bot.ops.rasa_stores import create_tables
 
         s = self.settings
-        create_tables(s.tracker_store_url, s.events_db_url)
-        self.rasa_ports = [free_port() for _ in range(s.rasa_replicas)]
-        self.action_ports = [free_port() for _ in range(s.action_replicas)]
+        create_tables(s.tracker_store_url, s.events_store_url)
+        self.rasa_ports = [free_port() for _ in range(s.scale.rasa_replicas)]
+        self.action_ports = [free_port() for _ in range(s.scale.action_replicas)]
         single = {service.name: service for service in super()._services()}
         actions = [self.action_service(f"actions-{i}", p) for i, p in enumerate(self.action_ports, 1)]
         replicas = [self.rasa_service(f"rasa-{i}", p) for i, p in enumerate(self.rasa_ports, 1)]
         nginx = Nginx.create(
-            self.log_dir / "nginx", s.rasa_port, self.rasa_ports, s.action_port, self.action_ports
+            self.log_dir / "nginx", s.rasa.port, self.rasa_ports, s.rasa.action_port, self.action_ports
         )
         return [single["registry"], *actions, *replicas, nginx, single["web"]]
 
@@ -97,8 +99,8 @@ class ScaledStack(Stack):
 
     def describe(self) -> list[str]:
         return [
-            f"  nginx          :{self.settings.rasa_port} → Rasa servers on {', '.join(map(str, self.rasa_ports))}",
-            f"                 :{self.settings.action_port} → action servers on {', '.join(map(str, self.action_ports))}",
-            f"  PostgreSQL     registry, tracker store, event broker, console ({self.settings.tracker_db_url.rsplit('@', 1)[-1]})",
+            f"  nginx          :{self.settings.rasa.port} → Rasa servers on {', '.join(map(str, self.rasa_ports))}",
+            f"                 :{self.settings.rasa.action_port} → action servers on {', '.join(map(str, self.action_ports))}",
+            f"  PostgreSQL     registry, tracker store, event broker, console ({self.settings.rasa.tracker_db_url.rsplit('@', 1)[-1]})",
             "  Redis          lock store, Socket.IO manager",
         ]

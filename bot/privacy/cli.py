@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-from dataclasses import replace
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
@@ -16,13 +15,13 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
 
 def run_purge(args: argparse.Namespace) -> int:
     from bot.privacy.retention import purge
-    from bot.settings import load_settings
+    from bot.settings import get_settings
 
-    settings = load_settings()
+    settings = get_settings()
     if args.days is not None:
-        settings = replace(settings, retention_days=args.days)
+        settings = settings.replace(retention_days=args.days)
     done = purge(settings)
     print(
-        f"[privacy] purged {done.conversations} conversation(s) idle > {settings.retention_days} days ({done.rows} rows)"
+        f"[privacy] purged {done.conversations} conversation(s) idle > {settings.privacy.retention_days} days ({done.rows} rows)"
     )
     return 0

@@ -16,21 +16,20 @@ import uuid
 from typing import Any
 
 from fastapi import APIRouter, Request
-from pydantic import constr, root_validator
+from pydantic import root_validator
 
-from bot.identity import CITIZEN_ID_PATTERN
 from bot.jsonapi import JsonObject
 from bot.privacy.erase import ERASE_SLOT
 from bot.web.console import Console
-from bot.web.console_api import CONVERSATION_ID
+from bot.web.console_api import CitizenId, ConversationId
 from bot.web.staff_auth import StaffAuth
 
 log = logging.getLogger(__name__)
 
 
 class EraseIn(JsonObject):
-    conversation_id: constr(strict=True, regex=CONVERSATION_ID) | None = None  # type: ignore[valid-type]
-    citizen_id: constr(strict=True, regex=CITIZEN_ID_PATTERN) | None = None  # type: ignore[valid-type]
+    conversation_id: ConversationId | None = None
+    citizen_id: CitizenId | None = None
 
     @root_validator(skip_on_failure=True)
     def _something(cls, values: dict[str, Any]) -> dict[str, Any]:

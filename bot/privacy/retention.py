@@ -25,7 +25,7 @@ from bot.privacy.erase import (
     conversation_columns,
     delete_conversations,
 )
-from bot.settings import Settings, load_settings
+from bot.settings import Settings, get_settings
 
 DAY = 86400.0
 
@@ -66,10 +66,10 @@ def stale_in_broker(engine: Engine, cutoff: float) -> set[str]:
 
 def purge(settings: Settings | None = None, now: float | None = None) -> Purged:
     """Delete every conversation idle for more than ``retention_days``, from both of Rasa's tables."""
-    settings = settings or load_settings()
-    cutoff = (now if now is not None else time.time()) - settings.retention_days * DAY
+    settings = settings or get_settings()
+    cutoff = (now if now is not None else time.time()) - settings.privacy.retention_days * DAY
     tracker = sa.create_engine(settings.tracker_store_url)
-    broker = sa.create_engine(settings.events_db_url)
+    broker = sa.create_engine(settings.events_store_url)
     console = sa.create_engine(settings.console_store_url)
     try:
         stale: set[str] = set()

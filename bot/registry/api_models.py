@@ -8,17 +8,20 @@ named by ``scenario`` (a one-thing scenario's or a matter's id) or, as a synonym
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, constr, root_validator, validator
 
-ShortText = constr(strict=True, min_length=1, max_length=128)
+if TYPE_CHECKING:  # mypy reads a constrained type as the type it validates into
+    ShortText = str
+else:
+    ShortText = constr(strict=True, min_length=1, max_length=128)
 
 
 class ScenarioAnswers(BaseModel):
-    scenario: ShortText | None = None  # type: ignore[valid-type]
-    matter: ShortText | None = None  # type: ignore[valid-type]
-    answers: dict[ShortText, ShortText] = {}  # type: ignore[valid-type]
+    scenario: ShortText | None = None
+    matter: ShortText | None = None
+    answers: dict[ShortText, ShortText] = {}
 
     class Config:
         extra = "forbid"
@@ -49,3 +52,9 @@ class ScenarioAnswers(BaseModel):
             raise ValueError("give the guide's id as 'scenario' or as 'matter' (one of the two)")
         values["scenario"], values["matter"] = scenario or matter, None
         return values
+
+    @property
+    def guide_id(self) -> str:
+        """The guide's id, whichever name the client gave it under (validation put it in ``scenario``)."""
+        assert self.scenario is not None, "validated bodies always name their guide"
+        return self.scenario

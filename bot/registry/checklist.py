@@ -115,13 +115,14 @@ def _item_dict(
     exemptions = [r.exemption for r in applicable]
     entry = held.get(item.material.id)
     own = all(r.holder == "self" for r in applicable)
-    if all(e is not None and e.kind in EXEMPT_REASONS for e in exemptions):
-        kind = exemptions[0].kind  # type: ignore[union-attr]
+    first_exemption = exemptions[0]  # applicable is not empty here
+    if first_exemption is not None and all(e is not None and e.kind in EXEMPT_REASONS for e in exemptions):
+        kind = first_exemption.kind
         result["status"] = "exempt"
         result["exemption"] = {
             "kind": kind,
             "reason": EXEMPT_REASONS[kind],
-            "official_text": exemptions[0].text,  # type: ignore[union-attr]
+            "official_text": first_exemption.text,
         }
     elif own and entry is not None and _is_valid(entry, today):
         result["status"] = "reusable"

@@ -8,12 +8,12 @@ import sys
 from pathlib import Path
 
 from bot.registry.checklist import AnswerError, compute_checklist
-from bot.registry.files import RegistryError, load_registry
+from bot.registry.files import Registry, RegistryError, load_registry
 from bot.registry.seed_import import import_seed, refresh_seed
 from bot.registry.stats import registry_stats
 from bot.registry.store import Store
 from bot.render import checklist_text, stats_lines
-from bot.settings import ROOT, load_settings
+from bot.settings import ROOT, Settings, get_settings
 
 # The project's own copy of the seed (with its README and PROVENANCE.md); refresh it with
 # `make registry-import SEED=/path/to/newer/seed` (= `python -m bot registry import --refresh DIR`).
@@ -54,8 +54,8 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    settings = load_settings()
-    directory = settings.registry_dir
+    settings = get_settings()
+    directory = settings.registry.dir
     try:
         if args.action == "import":
             out = args.out or directory
@@ -112,7 +112,7 @@ def run(args: argparse.Namespace) -> int:
     return 2
 
 
-def _checklist(args: argparse.Namespace, registry, settings) -> int:  # type: ignore[no-untyped-def]
+def _checklist(args: argparse.Namespace, registry: Registry, settings: Settings) -> int:
     scenario = registry.guides().get(args.scenario)
     if scenario is None:
         print(
@@ -124,8 +124,8 @@ def _checklist(args: argparse.Namespace, registry, settings) -> int:  # type: ig
     answers = dict(a.split("=", 1) for a in args.answer if "=" in a)
     held = []
     if args.citizen:
-        store = Store.open(settings.db_url)
-        store.sync(registry, with_demo=settings.load_demo_citizens)
+        store = Store.open(settings.registry_store_url)
+        store.sync(registry, with_demo=settings.registry.load_demo_citizens)
         held = store.file(args.citizen)
     try:
         result = compute_checklist(scenario, registry.materials, answers, held)
@@ -142,16 +142,17 @@ def _checklist(args: argparse.Namespace, registry, settings) -> int:  # type: ig
     return 0
 
 
-def _versions(args, registry, settings) -> int:  # type: ignore[no-untyped-def]
+def _versions(args: argparse.Namespace, registry: Registry, settings: Settings) -> int:
     """List versions or diff two, from the store the service uses; ``record`` syncs the files first."""
     from bot.registry.versions import Versions
 
-    store = Store.open(settings.db_url)
+    store = Store.open(settings.registry_store_url)
     if args.action == "record":
-        store.sync(registry, with_demo=settings.load_demo_citizens, note=args.note)
+        store.sync(registry, with_demo=settings.registry.load_demo_citizens, note=args.note)
     versions = Versions(store.engine)
     if args.action == "versions" and args.diff:
-        print(json.dumps(versions.diff(*args.diff, args.scenario), ensure_ascii=False, indent=2))
+        a, b = args.diff
+        print(json.dumps(versions.diff(a, b, args.scenario), ensure_ascii=False, indent=2))
         return 0
     for v in versions.all(20 if args.action == "versions" else 1):
         note = f"（{v['note']}）" if v["note"] else ""

@@ -18,7 +18,7 @@ import requests
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
-from bot.settings import Settings, load_settings
+from bot.settings import Settings, get_settings
 
 T = TypeVar("T")
 
@@ -37,15 +37,29 @@ class RegistryRejected(ValueError):
 
 class RegistryClient:
     def __init__(self, base_url: str, token: str | None = None, timeout: float = 3.0) -> None:
-        self.base_url = base_url.rstrip("/")
-        self.timeout = timeout
-        self._token = token
+        self._fixed: tuple[str, str | None, float] | None = (base_url.rstrip("/"), token, timeout)
         self._local = threading.local()
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None) -> RegistryClient:
-        settings = settings or load_settings()
-        return cls(settings.registry_url, settings.registry_token, settings.registry_timeout)
+        """A client for these settings; without any, for the settings in force at each request
+        (get_settings()), so a module can hold one without reading settings at import."""
+        if settings is not None:
+            return cls(settings.registry.url, settings.secrets.registry_token, settings.registry.timeout)
+        client = cls("")
+        client._fixed = None
+        return client
+
+    def _address(self) -> tuple[str, str | None, float]:
+        """(base URL, service token, timeout) of the registry this client calls."""
+        if self._fixed is not None:
+            return self._fixed
+        settings = get_settings()
+        return settings.registry.url.rstrip("/"), settings.secrets.registry_token, settings.registry.timeout
+
+    @property
+    def base_url(self) -> str:
+        return self._address()[0]
 
     @property
     def _session(self) -> requests.Session:
@@ -60,10 +74,11 @@ class RegistryClient:
         return session
 
     def _request(self, method: str, path: str, auth: bool = False, **kwargs: Any) -> Any:
-        headers = {"Authorization": f"Bearer {self._token}"} if auth and self._token else {}
+        base_url, token, timeout = self._address()
+        headers = {"Authorization": f"Bearer {token}"} if auth and token else {}
         try:
             response = self._session.request(
-                method, self.base_url + path, headers=headers, timeout=self.timeout, **kwargs
+                method, base_url + path, headers=headers, timeout=timeout, **kwargs
             )
         except requests.RequestException as exc:
             raise RegistryUnavailable(f"registry unreachable: {exc.__class__.__name__}") from exc
@@ -171,9 +186,6 @@ class RegistryClient:
 
     def feedback_summary(self, days: float | None = None) -> dict[str, Any]:
         return self._request("GET", "/feedback/summary", auth=True, params={"days": days})
-
-    def feedback_of(self, conversation_id: str) -> dict[str, Any]:
-        return self._request("GET", f"/feedback/conversations/{quote(conversation_id, safe='')}", auth=True)
 
     async def call(self, method: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Run one of the methods above off the event loop."""

@@ -15,7 +15,7 @@ import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
@@ -38,7 +38,13 @@ class RegistryError(ValueError):
 
 # libyaml's emitter when PyYAML has it: byte-identical output for the registry's files (checked
 # over all of them) and about 5 times faster, which decides how long an import takes.
-class _Dumper(getattr(yaml, "CSafeDumper", yaml.SafeDumper)):  # type: ignore[misc]
+if TYPE_CHECKING:  # mypy takes no dynamic base class; both are safe dumpers alike
+    _BaseDumper = yaml.SafeDumper
+else:
+    _BaseDumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+
+class _Dumper(_BaseDumper):
     pass
 
 
@@ -79,9 +85,6 @@ class Registry:
     def guides(self) -> dict[str, Scenario]:
         """Every entry with a material list, scenarios first: what a checklist can answer."""
         return {**self.scenarios, **self.matters}
-
-    def material_by_name(self, name: str) -> Material | None:
-        return next((m for m in self.materials.values() if name == m.name or name in m.aliases), None)
 
 
 def content_digest(directory: Path) -> str:

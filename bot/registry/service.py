@@ -20,7 +20,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fastapi import Depends, FastAPI, Header, Path, Query
 from fastapi.responses import JSONResponse
@@ -38,25 +38,36 @@ from bot.registry.stats import registry_stats
 from bot.registry.store import Store
 from bot.registry.versions import Versions
 from bot.registry.versions_api import versions_router
-from bot.settings import Settings, load_settings
+from bot.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
 
 CITIZEN_ID = r"^[A-Za-z0-9][A-Za-z0-9_.:@-]{0,127}$"
 MATERIAL_ID = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$"
 
+if TYPE_CHECKING:  # mypy reads a constrained type as the type it validates into
+    CitizenId = str
+    MaterialId = str
+    Channel = str
+    VersionNumber = int
+else:
+    CitizenId = constr(strict=True, regex=CITIZEN_ID)
+    MaterialId = constr(strict=True, regex=MATERIAL_ID)
+    Channel = constr(strict=True, max_length=64)
+    VersionNumber = conint(strict=True, ge=1, le=1_000_000_000)
+
 
 class ChecklistRequest(ScenarioAnswers):
-    citizen_id: constr(strict=True, regex=CITIZEN_ID) | None = None  # type: ignore[valid-type]
+    citizen_id: CitizenId | None = None
     # A registry version: the checklist as that version said it (anonymous only; bot/registry/versions.py).
-    version: conint(strict=True, ge=1, le=1_000_000_000) | None = None  # type: ignore[valid-type]
+    version: VersionNumber | None = None
 
 
 class FileEntryIn(JsonObject):
-    material: constr(strict=True, regex=MATERIAL_ID)  # type: ignore[valid-type]
+    material: MaterialId
     submitted_at: date | None = None
     valid_until: date | None = None
-    channel: constr(strict=True, max_length=64) | None = None  # type: ignore[valid-type]
+    channel: Channel | None = None
 
     class Config:
         extra = "forbid"
@@ -120,14 +131,14 @@ def plain_json(content: dict[str, Any]) -> JSONResponse:
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
-    settings = settings or load_settings()
+    settings = settings or get_settings()
     state: dict[str, Any] = {}
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        registry = load_registry(settings.registry_dir)
-        store = Store.open(settings.db_url)
-        changed = store.sync(registry, with_demo=settings.load_demo_citizens)
+        registry = load_registry(settings.registry.dir)
+        store = Store.open(settings.registry_store_url)
+        changed = store.sync(registry, with_demo=settings.registry.load_demo_citizens)
         state["store"] = store
         log.info(
             "registry %s %s (%d scenarios, %d matters, %d catalogue entries)",
@@ -137,13 +148,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             len(registry.matters),
             len(registry.catalogue),
         )
-        reloader = Reloader(settings.registry_dir, store, registry.digest, settings.load_demo_citizens)
+        reloader = Reloader(
+            settings.registry.dir, store, registry.digest, settings.registry.load_demo_citizens
+        )
         # The store holds it all now; kept here, every record would stay alive while the service
         # runs (some 280 MB at 4,000 scenarios; docs/benchmarks.md).
         del registry
         watching = (
-            asyncio.create_task(reloader.run(settings.registry_reload_seconds))
-            if settings.registry_reload_seconds > 0
+            asyncio.create_task(reloader.run(settings.registry.reload_seconds))
+            if settings.registry.reload_seconds > 0
             else None
         )
         yield
@@ -157,7 +170,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description="一件事材料库：哪些材料免提交、可复用、还需提交。",
         lifespan=lifespan,
     )
-    install_error_handlers(app, settings.max_body_bytes)
+    install_error_handlers(app, settings.registry.max_body_bytes)
 
     def store() -> Store:
         return state["store"]
@@ -168,7 +181,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return {"number": current["number"], "date": current["date"]} if current else None
 
     def service_token(authorization: str | None = Header(None)) -> None:
-        expected = f"Bearer {settings.registry_token}"
+        expected = f"Bearer {settings.secrets.registry_token}"
         if not authorization or not hmac.compare_digest(authorization.encode(), expected.encode()):
             raise ApiError(401, "unauthorized", "需要服务令牌（Authorization: Bearer …）")
 
@@ -232,10 +245,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if body.citizen_id is not None:
             service_token(authorization)
         if body.version is not None:
-            return plain_json(checklist_at_version(body))
-        scenario = guide(body.scenario)  # type: ignore[arg-type]
+            return plain_json(checklist_at_version(body, body.version))
+        scenario = guide(body.guide_id)
         mats = store().materials(r.material for r in scenario.requirements)
-        held = store().file(body.citizen_id, mats) if body.citizen_id else []
+        held: list[FileEntry] = store().file(body.citizen_id, mats) if body.citizen_id else []
         try:
             result = compute_checklist(scenario, mats, body.answers, held)
         except AnswerError as exc:
@@ -259,18 +272,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             raise no_material_list(entry)
         return matter
 
-    def checklist_at_version(body: ChecklistRequest) -> dict[str, Any]:
-        """The anonymous checklist as registry version ``body.version`` gave it (old notice links)."""
+    def checklist_at_version(body: ChecklistRequest, version: int) -> dict[str, Any]:
+        """The anonymous checklist as registry version ``version`` gave it (old notice links)."""
         if body.citizen_id is not None:
             raise ApiError(
                 422, "invalid_request", "历史版本的清单不读个人材料库（不能同时给 citizen_id 和 version）"
             )
         versions = Versions(store().engine)
-        found = versions.get(body.version)  # type: ignore[arg-type]
+        found = versions.get(version)
         if found is None:
-            raise ApiError(404, "unknown_version", f"没有版本 {body.version}")
-        at = versions.scenario_at(found["number"], body.scenario)  # type: ignore[arg-type]
-        entry = store().catalogue_entry(body.scenario) if at is None else None  # type: ignore[arg-type]
+            raise ApiError(404, "unknown_version", f"没有版本 {version}")
+        at = versions.scenario_at(found["number"], body.guide_id)
+        entry = store().catalogue_entry(body.guide_id) if at is None else None
         if entry is not None and entry.matter:  # a matter's service_id stands for the matter
             at = versions.scenario_at(found["number"], entry.matter)
         if at is None:
@@ -336,15 +349,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # bot/registry/notices.py, bot/feedback/api.py.
     app.include_router(versions_router(store))
     app.include_router(notices_router(store), dependencies=[Depends(service_token)])
-    app.include_router(feedback_router(store, settings.data_secret), dependencies=[Depends(service_token)])
+    app.include_router(
+        feedback_router(store, settings.secrets.data_secret), dependencies=[Depends(service_token)]
+    )
     return app
 
 
 def serve(settings: Settings | None = None) -> None:
-    settings = settings or load_settings()
+    settings = settings or get_settings()
     print(
-        f"registry: http://{settings.registry_host}:{settings.registry_port}  "
-        f"(store {settings.db_url.split('@')[-1]}, API docs at /docs)",
+        f"registry: http://{settings.registry.host}:{settings.registry.port}  "
+        f"(store {settings.registry_store_url.split('@')[-1]}, API docs at /docs)",
         flush=True,
     )
-    serve_app(create_app(settings), settings.registry_host, settings.registry_port)
+    serve_app(create_app(settings), settings.registry.host, settings.registry.port)

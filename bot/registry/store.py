@@ -413,7 +413,8 @@ class Store:
     # -- citizens' files ------------------------------------------------------
 
     def file(self, citizen_id: str, material_ids: Iterable[str] | None = None) -> list[FileEntry]:
-        query, params = _FILE, {"citizen": citizen_id}
+        params: dict[str, Any] = {"citizen": citizen_id}
+        query = _FILE
         if material_ids is not None:
             query, params = _FILE_OF, {**params, "materials": list(material_ids)}
         with self.engine.connect() as conn:

@@ -109,7 +109,11 @@ def _requirement_changes(old: dict[str, Any], new: dict[str, Any], a: Snapshot, 
     changes = []
     for key in sorted(set(before) | set(after)):
         material, seed_name = key
-        entry = {"material": material, "name": _material_name(material, b, a), "listed_as": seed_name}
+        entry: dict[str, Any] = {
+            "material": material,
+            "name": _material_name(material, b, a),
+            "listed_as": seed_name,
+        }
         if key not in before:
             changes.append(entry | {"change": "added"})
         elif key not in after:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable
 from dataclasses import fields, is_dataclass
 from datetime import datetime, timezone
 from typing import Any
@@ -60,13 +61,13 @@ docs = sa.Table(
 )
 
 
-_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+_FIELD_NAMES: dict[type, tuple[str, ...] | None] = {}
 
 
 def _field_names(kind: type) -> tuple[str, ...] | None:
     """A dataclass's field names (None for anything else), looked up once per type."""
     if kind not in _FIELD_NAMES:
-        _FIELD_NAMES[kind] = tuple(f.name for f in fields(kind)) if is_dataclass(kind) else None  # type: ignore[assignment]
+        _FIELD_NAMES[kind] = tuple(f.name for f in fields(kind)) if is_dataclass(kind) else None
     return _FIELD_NAMES[kind]
 
 
@@ -78,6 +79,7 @@ def plain(record: Any) -> Any:
         return record
     if isinstance(record, (list, tuple)):
         return [plain(v) for v in record]
+    items: Iterable[tuple[str, Any]]
     if isinstance(record, dict):
         items = record.items()
     else:
@@ -172,7 +174,7 @@ def record_version(
                 f"{len(registry.materials)} 项标准材料"
             )
     else:
-        now = {kind: {} for kind in (SCENARIO, MATERIAL)}  # type: ignore[var-annotated]
+        now: Snapshot = {kind: {} for kind in (SCENARIO, MATERIAL)}
         for (kind, rid), doc in documents.items():
             now[kind][rid] = json.loads(doc)
         summary = diff_snapshots(_snapshot(conn, int(latest.number)), now)["summary"]

@@ -15,7 +15,7 @@ from bot.registry.store import Store
 from bot.registry.versions import Versions
 
 
-def _number() -> object:
+def _number() -> Any:
     """A version number in a path (a fresh parameter each time: FastAPI binds one to one name)."""
     return Path(..., ge=1, le=1_000_000_000)
 

@@ -65,13 +65,13 @@ def _lines(data: dict[str, Any]) -> list[str]:
 def run(args: argparse.Namespace) -> int:
     from bot.registry.client import RegistryClient, RegistryUnavailable
     from bot.report.build import report, report_csv
-    from bot.settings import load_settings
+    from bot.settings import get_settings
 
-    settings = load_settings()
+    settings = get_settings()
     try:
-        data = report(RegistryClient.from_settings(settings), settings.events_db_url, args.days)
+        data = report(RegistryClient.from_settings(settings), settings.events_store_url, args.days)
     except RegistryUnavailable as exc:
-        print(f"材料库连不上（{settings.registry_url}）：{exc}", file=sys.stderr)
+        print(f"材料库连不上（{settings.registry.url}）：{exc}", file=sys.stderr)
         return 1
     if args.csv == "-":
         sys.stdout.write(report_csv(data))

@@ -69,7 +69,9 @@ def _not_placed(conv: _Conversation, kind: str, found: Findings, at: float) -> N
         conv.placed = False
 
 
-def _slot(conv: _Conversation, sender: str, name: str, value: Any, found: Findings, seen: set) -> None:
+def _slot(
+    conv: _Conversation, sender: str, name: str, value: Any, found: Findings, seen: set[tuple[str, str]]
+) -> None:
     if name == "scenario":
         conv.scenario = value if isinstance(value, str) else None
         if conv.scenario:
@@ -95,7 +97,8 @@ def scan(events: Iterable[tuple[str, dict[str, Any]]], since: float, now: float 
     """Findings over ``(sender_id, event)`` pairs in the broker's order, counting events from ``since``."""
     now = time.time() if now is None else now
     conversations: dict[str, _Conversation] = {}
-    found, seen = Findings(), set()  # seen: (sender, scenario) already counted as asked
+    found = Findings()
+    seen: set[tuple[str, str]] = set()  # (sender, scenario) already counted as asked
     for sender, event in events:
         at = float(event.get("timestamp") or 0.0)
         if at < since:

@@ -19,7 +19,7 @@ import asyncio
 import json
 import tempfile
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -70,8 +70,10 @@ async def _user(
                     json={"sender": conversation.sender, "message": turn.text},
                     timeout=aiohttp.ClientTimeout(total=90),
                 ) as response:
-                    payload = await response.json(content_type=None) if response.status == 200 else None
-                    problem = turn.check(payload) if response.status == 200 else f"http {response.status}"
+                    if response.status == 200:
+                        problem = turn.check(await response.json(content_type=None))
+                    else:
+                        problem = f"http {response.status}"
             except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as exc:
                 problem = f"http {type(exc).__name__}"
             result.latencies_ms.append((time.perf_counter() - started) * 1000)
@@ -124,7 +126,7 @@ def run_configuration(replicas: int, plan: Plan, work: Path) -> list[dict[str, A
         raise SystemExit("no trained model: run 'python -m bot train'")
     infrastructure = Infrastructure(work / f"r{replicas}" / "infra")
     settings = settings_on_free_ports(work / f"r{replicas}" / "var", registry_token=REGISTRY_TOKEN)
-    settings = replace(infrastructure.start(settings), rasa_replicas=replicas, action_replicas=replicas)
+    settings = infrastructure.start(settings).replace(rasa_replicas=replicas, action_replicas=replicas)
     stack = ScaledStack(settings, model, work / f"r{replicas}" / "logs")
     print(
         f"[load] starting {replicas} Rasa server(s) and {replicas} action server(s) behind nginx …",
@@ -132,7 +134,7 @@ def run_configuration(replicas: int, plan: Plan, work: Path) -> list[dict[str, A
     )
     try:
         stack.start()
-        url = f"http://127.0.0.1:{settings.rasa_port}"
+        url = f"http://127.0.0.1:{settings.rasa.port}"
         registry = Registry(stack.service("registry").url, REGISTRY_TOKEN)
         label = f"{replicas} replica{'s' if replicas > 1 else ''}"
         if plan.warmup_seconds:

@@ -18,18 +18,17 @@ from urllib.parse import parse_qs, urlsplit
 
 from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
-from pydantic import BaseModel, constr
+from pydantic import BaseModel
 
 from bot.callback.hours import parse_hours
 from bot.callback.web import Callbacks, callback_router, console_callback_router
-from bot.identity import CITIZEN_ID_PATTERN
 from bot.jsonapi import ApiError, error_body, install_error_handlers, serve_app
 from bot.notice.web import Notices, console_notice_router, notice_router
 from bot.privacy.console import privacy_router
 from bot.report.web import report_router
-from bot.settings import Settings, load_settings
+from bot.settings import Settings, get_settings
 from bot.web.console import Console
-from bot.web.console_api import console_router
+from bot.web.console_api import CitizenId, console_router
 from bot.web.directory import Directory, directory_router
 from bot.web.portal import STATIC, demo_token, page, portal_page
 from bot.web.staff_auth import COOKIE, COOKIE_PATH, SESSION_SECONDS, StaffAuth, valid_staff_name
@@ -55,7 +54,7 @@ PUBLIC = {
 CONSOLE_ASSETS = {
     "console.js": "console.js",
     "console.css": "console.css",
-    # issue 8: after-hours callbacks, the notice and its SMS, the maintainers' report
+    # Answers people can act on: after-hours callbacks, the notice and its SMS, the maintainers' report
     "console-callbacks.js": "console-callbacks.js",
     "console-notice.js": "console-notice.js",
     "report.js": "report.js",
@@ -67,7 +66,7 @@ MEDIA = {".js": "text/javascript", ".css": "text/css", ".svg": "image/svg+xml", 
 
 
 class DemoLogin(BaseModel):
-    citizen_id: constr(strict=True, regex=CITIZEN_ID_PATTERN)  # type: ignore[valid-type]
+    citizen_id: CitizenId
 
     class Config:
         extra = "forbid"
@@ -80,7 +79,7 @@ def _origin(url: str) -> str:
 
 def _security_headers(settings: Settings) -> dict[str, str]:
     """Our pages load nothing from elsewhere; the widget may talk only to the Rasa server."""
-    rasa = _origin(settings.widget_rasa_url)
+    rasa = _origin(settings.rasa.widget_url)
     ws = rasa.replace("http://", "ws://", 1).replace("https://", "wss://", 1)
     return {
         "Content-Security-Policy": (
@@ -111,12 +110,12 @@ async def _form_or_json(request: Request) -> dict[str, Any]:
 
 
 def create_app(settings: Settings | None = None, console: Console | None = None) -> FastAPI:
-    settings = settings or load_settings()
+    settings = settings or get_settings()
     console = console or Console(settings)
-    auth = StaffAuth(settings.staff_token)
+    auth = StaffAuth(settings.secrets.staff_token)
     headers = _security_headers(settings)
     app = FastAPI(title="onceonly web", version="1.0", docs_url=None, redoc_url=None, openapi_url=None)
-    install_error_handlers(app, settings.max_body_bytes)
+    install_error_handlers(app, settings.registry.max_body_bytes)
 
     @app.middleware("http")
     async def staff_only(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
@@ -165,7 +164,7 @@ def create_app(settings: Settings | None = None, console: Console | None = None)
         staff = auth.staff_of(request)
         if staff is None:
             return login_page()
-        return html_page(page("console.html", staff=staff, rasa_url=settings.widget_rasa_url))
+        return html_page(page("console.html", staff=staff, rasa_url=settings.rasa.widget_url))
 
     @app.post("/console/login", response_class=HTMLResponse)
     async def login(request: Request) -> Response:
@@ -208,18 +207,18 @@ def create_app(settings: Settings | None = None, console: Console | None = None)
     app.include_router(directory_router(Directory(settings, console.registry), headers))
     # After hours (bot/callback/): the public callback form, and the requests in the console.
     callbacks = Callbacks(
-        settings, console, console.callbacks, parse_hours(settings.office_hours, settings.office_timezone)
+        settings, console, console.callbacks, parse_hours(settings.office.hours, settings.office.timezone)
     )
     app.include_router(callback_router(callbacks, headers))
     app.include_router(console_callback_router(callbacks, auth), prefix="/console/api")
     # The maintainers' report (bot/report/): /console/report and /console/api/report(.csv).
-    app.include_router(report_router(console.registry, settings.events_db_url, auth, html_page))
+    app.include_router(report_router(console.registry, settings.events_store_url, auth, html_page))
 
     return app
 
 
 def serve(settings: Settings | None = None) -> None:
-    settings = settings or load_settings()
+    settings = settings or get_settings()
     settings.var_dir.mkdir(parents=True, exist_ok=True)  # the console's SQLite audit log lives there
-    print(f"web: http://{settings.web_host}:{settings.web_port}/  (console at /console)", flush=True)
-    serve_app(create_app(settings), settings.web_host, settings.web_port)
+    print(f"web: http://{settings.web.host}:{settings.web.port}/  (console at /console)", flush=True)
+    serve_app(create_app(settings), settings.web.host, settings.web.port)

@@ -13,6 +13,9 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from bot import migrate
+
+# The table as the newest migration leaves it (bot/web/audit_migrations; tests/test_store_migrations.py).
 _metadata = sa.MetaData()
 lookups = sa.Table(
     "citizen_file_lookups",
@@ -29,7 +32,7 @@ lookups = sa.Table(
 class AuditLog:
     def __init__(self, db_url: str) -> None:
         self.engine = sa.create_engine(db_url, future=True, pool_pre_ping=True)  # survives a database restart
-        _metadata.create_all(self.engine)
+        migrate.upgrade(self.engine, "bot.web.audit_migrations")
 
     def record(
         self, staff: str, citizen_id: str, reason: str = "", conversation_id: str | None = None

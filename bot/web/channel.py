@@ -24,7 +24,9 @@ for clients that do not know the card). Messages without a payload are sent exac
 as Rasa sends them (text split on blank lines, buttons as ``quick_replies``).
 
 credentials.yml names it ``bot.web.channel.WebChatInput``. With several Rasa replicas the
-``AsyncServer`` gets a Redis client manager (bot/ops/shared_socketio.py).
+``AsyncServer`` gets a Redis client manager (bot/ops/shared_socketio.py). The blueprint is
+built here from Rasa's parts (the supported way for a custom channel), so nothing of Rasa's
+is patched over; tests/rasa_compat/test_socketio_channel.py compares it with Rasa's.
 """
 
 from __future__ import annotations
@@ -37,11 +39,14 @@ import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from rasa.core.channels.channel import UserMessage
-from rasa.core.channels.socketio import SocketIOInput, SocketIOOutput
-from sanic import Blueprint
+from rasa.core.channels.channel import UserMessage, decode_bearer_token
+from rasa.core.channels.socketio import SocketBlueprint, SocketIOInput, SocketIOOutput
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+from socketio import AsyncServer
 
-from bot.ops.shared_socketio import share_between_replicas
+from bot.ops.shared_socketio import replica_manager
 from bot.privacy.redact import redact
 
 log = logging.getLogger(__name__)
@@ -67,10 +72,10 @@ class WebChatOutput(SocketIOOutput):
         replies = _quick_replies(message)
         if replies:
             event["quick_replies"] = replies
-        await self._send_message(recipient_id, event)
+        await self.sio.emit(self.bot_message_evt, event, room=recipient_id)
 
     async def send_custom_json(self, recipient_id: str, json_message: dict[str, Any], **kwargs: Any) -> None:
-        await self._send_message(recipient_id, {"custom": json_message})
+        await self.sio.emit(self.bot_message_evt, {"custom": json_message}, room=recipient_id)
 
 
 def _metadata(value: Any) -> dict[str, Any]:
@@ -91,14 +96,31 @@ class WebChatInput(SocketIOInput):
 
     def get_output_channel(self) -> WebChatOutput | None:
         if self.sio is None:
-            return super().get_output_channel()  # type: ignore[return-value]
+            return super().get_output_channel()
         return WebChatOutput(self.sio, self.bot_message_evt)
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        blueprint = super().blueprint(on_new_message)
-        sio = self.sio
-        assert sio is not None
-        share_between_replicas(sio)  # several Rasa replicas: emits reach sockets held by any of them
+        """Rasa's Socket.IO blueprint (same server options, route, connect and disconnect handlers),
+        with our session and message handlers, built here rather than patched over Rasa's."""
+        # Several Rasa replicas: a Redis manager, so emits reach sockets held by any of them.
+        sio = AsyncServer(async_mode="sanic", cors_allowed_origins=[], client_manager=replica_manager())
+        blueprint = SocketBlueprint(sio, self.socketio_path, "socketio_webhook", __name__)
+        self.sio = sio  # get_output_channel answers through it (output_channel=latest)
+
+        @blueprint.route("/", methods=["GET"])
+        async def health(_: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        async def connect(sid: str, environ: dict[str, Any], auth: dict[str, Any] | None) -> bool:
+            if self.jwt_key:  # Rasa's check of a JSON Web Token, when the channel has a key
+                token = auth.get("token") if auth else None
+                if not token or not decode_bearer_token(token, self.jwt_key, self.jwt_algorithm):
+                    return False
+            log.debug("User %s connected to socketIO endpoint.", sid)
+            return True
+
+        async def disconnect(sid: str) -> None:
+            log.debug("User %s disconnected from socketIO endpoint.", sid)
 
         async def session_request(sid: str, data: Any = None) -> None:
             requested = data.get("session_id") if isinstance(data, dict) else None
@@ -121,7 +143,7 @@ class WebChatInput(SocketIOInput):
                     MAX_MESSAGE_CHARS,
                 )
                 return
-            sender = sid
+            sender: str | None = sid
             if self.session_persistence:
                 sender = data.get("session_id")
                 if not isinstance(sender, str) or not SESSION_ID.match(sender):
@@ -136,6 +158,8 @@ class WebChatInput(SocketIOInput):
             )
             await on_new_message(message)
 
+        sio.on("connect", connect, namespace=self.namespace)
+        sio.on("disconnect", disconnect, namespace=self.namespace)
         sio.on("session_request", session_request, namespace=self.namespace)
         sio.on(self.user_message_evt, handle_message, namespace=self.namespace)
         return blueprint

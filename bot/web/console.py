@@ -56,10 +56,10 @@ class Console:
         self.settings = settings
         self.rasa = RasaClient.from_settings(settings)
         self.registry = RegistryClient.from_settings(settings)
-        self.handoffs = HandoffIndex(settings.events_db_url)
+        self.handoffs = HandoffIndex(settings.events_store_url)
         self.audit = AuditLog(settings.console_store_url)
         # After-hours callback requests (bot/callback/): they wait in the same queue.
-        self.callbacks = CallbackBook(settings.console_store_url, settings.data_secret)
+        self.callbacks = CallbackBook(settings.console_store_url, settings.secrets.data_secret)
         self._locks: dict[str, threading.Lock] = {}
         self._locks_guard = threading.Lock()
         self._names: dict[str, str] = {}
@@ -130,7 +130,10 @@ class Console:
     def _summary(self, tracker: dict[str, Any], messages: int = 6) -> dict[str, Any]:
         slots = tracker.get("slots") or {}
         found = summary(
-            tracker, self._scenario(slots.get("scenario")), self.settings.citizen_token_secret, messages
+            tracker,
+            self._scenario(slots.get("scenario")),
+            self.settings.secrets.citizen_token_secret,
+            messages,
         )
         handoff = self.handoffs.get(found["id"])
         found["requested_at"] = handoff.requested_at if handoff else None
@@ -243,8 +246,8 @@ class Console:
             "audience": entry.get("audience"),
             "categories": entry.get("categories") or [],
             "official_url": entry.get("official_url"),
-            "hotline": self.settings.hotline,
-            "note": CATALOGUE_NOTE.format(hotline=self.settings.hotline),
+            "hotline": self.settings.contact.hotline,
+            "note": CATALOGUE_NOTE.format(hotline=self.settings.contact.hotline),
         }
 
     def _picked(self, entry_id: str) -> tuple[str | None, dict[str, Any] | None]:

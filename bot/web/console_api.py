@@ -8,7 +8,7 @@ anything is looked up; unknown conversations and scenarios are 404.
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import constr, validator
@@ -23,7 +23,24 @@ CONVERSATION_ID = r"^[A-Za-z0-9][A-Za-z0-9_.:@-]{0,127}$"
 SCENARIO_ID = r"^[a-z0-9][a-z0-9_]{0,63}$"
 # Any registry entry: a scenario or matter id, or a catalogue entry's service id (base64-like).
 ENTRY_ID = r"^[A-Za-z0-9_-]{1,64}$"
-ShortText = constr(strict=True, min_length=1, max_length=128)
+if TYPE_CHECKING:  # mypy reads a constrained type as the type it validates into
+    ShortText = str
+    ReplyText = str
+    AssistText = str
+    Reason = str
+    ScenarioId = str
+    EntryId = str
+    CitizenId = str
+    ConversationId = str
+else:
+    ShortText = constr(strict=True, min_length=1, max_length=128)
+    ReplyText = constr(strict=True, min_length=1, max_length=2000)
+    AssistText = constr(strict=True, max_length=500)
+    Reason = constr(strict=True, max_length=200)
+    ScenarioId = constr(strict=True, regex=SCENARIO_ID)
+    EntryId = constr(strict=True, regex=ENTRY_ID)
+    CitizenId = constr(strict=True, regex=CITIZEN_ID_PATTERN)
+    ConversationId = constr(strict=True, regex=CONVERSATION_ID)
 # Control characters other than line breaks and tabs never belong in a message.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
@@ -39,7 +56,7 @@ def _answers_bounded(value: dict[str, str]) -> dict[str, str]:
 
 
 class ReplyIn(_Strict):
-    text: constr(strict=True, min_length=1, max_length=2000)  # type: ignore[valid-type]
+    text: ReplyText
 
     @validator("text")
     def _readable(cls, value: str) -> str:
@@ -51,27 +68,27 @@ class ReplyIn(_Strict):
 
 
 class ChecklistIn(_Strict):
-    scenario: constr(strict=True, regex=SCENARIO_ID)  # type: ignore[valid-type]
-    answers: dict[ShortText, ShortText] = {}  # type: ignore[valid-type]
+    scenario: ScenarioId
+    answers: dict[ShortText, ShortText] = {}
 
     _bounded = validator("answers", allow_reuse=True)(_answers_bounded)
 
 
 class AssistIn(_Strict):
-    text: constr(strict=True, max_length=500) = ""  # type: ignore[valid-type]
+    text: AssistText = ""
     # The entry staff settled on, of any kind (a catalogue-only one gets its catalogue answer).
-    scenario: constr(strict=True, regex=ENTRY_ID) | None = None  # type: ignore[valid-type]
-    answers: dict[ShortText, ShortText] = {}  # type: ignore[valid-type]
+    scenario: EntryId | None = None
+    answers: dict[ShortText, ShortText] = {}
 
     _bounded = validator("answers", allow_reuse=True)(_answers_bounded)
 
 
 class CitizenFileIn(_Strict):
-    citizen_id: constr(strict=True, regex=CITIZEN_ID_PATTERN)  # type: ignore[valid-type]
-    reason: constr(strict=True, max_length=200) = ""  # type: ignore[valid-type]
-    conversation_id: constr(strict=True, regex=CONVERSATION_ID) | None = None  # type: ignore[valid-type]
-    scenario: constr(strict=True, regex=SCENARIO_ID) | None = None  # type: ignore[valid-type]
-    answers: dict[ShortText, ShortText] = {}  # type: ignore[valid-type]
+    citizen_id: CitizenId
+    reason: Reason = ""
+    conversation_id: ConversationId | None = None
+    scenario: ScenarioId | None = None
+    answers: dict[ShortText, ShortText] = {}
 
     _bounded = validator("answers", allow_reuse=True)(_answers_bounded)
 

@@ -29,7 +29,7 @@ def transcript(events: list[dict[str, Any]], limit: int = 50) -> list[dict[str, 
     card reads as its summary line and carries the card.
     """
     messages: list[dict[str, Any]] = []
-    button_titles: dict[str, str] = {}
+    button_titles: dict[str | None, str | None] = {}  # payload → title, as the bot sent them
     for event in events:
         kind = event.get("event")
         if kind == "user":

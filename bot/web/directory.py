@@ -1,6 +1,6 @@
 """The demo portal's 办事指南: every one-thing scenario and every service matter, searchable.
 
-Public and server-rendered (Jinja2 templates in ``bot/web/templates/``, autoescaped):
+Public and server-rendered (Jinja2 templates in ``bot/web/templates/``, through bot/templating.py):
 
 - ``GET /guide``: the directory. ``q`` searches by name through the registry (``GET
   /scenarios?q=`` and ``GET /matters?q=``); ``kind`` (一件事 / 事项), ``department``,
@@ -31,23 +31,21 @@ import time
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from bot.notice.links import notice_links
 from bot.registry.client import RegistryClient, RegistryRejected, RegistryUnavailable
 from bot.registry.files import RegistryError, content_digest, load_registry
 from bot.render import STATUS_LABELS, checklist_citation, days_text, notice_groups, summary_line
 from bot.settings import Settings
+from bot.templating import environment
 
 T = TypeVar("T")
 
-TEMPLATES = Path(__file__).resolve().parent / "templates"
 # Ids of every kind: scenario and matter ids (snake case) and catalogue service ids (base64-like).
 ENTRY_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 MAX_Q = 64  # the registry's own bound on a search text
@@ -148,7 +146,7 @@ class Directory:
         with self._lock:
             now = time.monotonic()
             if self._index is None or now - self._index_at > INDEX_SECONDS:
-                digest = content_digest(self.settings.registry_dir)
+                digest = content_digest(self.settings.registry.dir)
                 if self._index is None or digest != self._digest:
                     self._index, self._digest = self._build(), digest
                 self._index_at = now
@@ -160,7 +158,7 @@ class Directory:
         needs every entry once with its department and categories. Searching and every
         entry's page go through the API."""
         try:
-            registry = load_registry(self.settings.registry_dir)
+            registry = load_registry(self.settings.registry.dir)
         except (OSError, RegistryError) as exc:
             raise PageError(
                 503, "办事指南暂时打不开", "办事指南暂时打不开，请稍后再试，或拨打 12345 咨询。"
@@ -310,7 +308,7 @@ class Directory:
             ),
             "categories": [str(c) for c in found.get("categories") or []],
             "official_url": url if url.startswith(("https://", "http://")) else "",
-            "hotline": self.settings.hotline,
+            "hotline": self.settings.contact.hotline,
             "source": found.get("source") or {},
         }
 
@@ -356,7 +354,7 @@ class Directory:
         if kind != "scenario" and doc.get("legal_days") is not None:
             facts.append(("法定办结时限", days_text(doc.get("legal_days"))))
         if doc.get("region") or doc.get("area"):
-            facts.append(("适用地区", doc.get("area") or doc.get("region")))
+            facts.append(("适用地区", doc.get("area") or doc["region"]))
         fees = [f for f in doc.get("fees") or [] if isinstance(f, dict)]
         return {
             "doc": doc,
@@ -390,7 +388,7 @@ class Directory:
             "official_url": official if official.startswith(("https://", "http://")) else "",
             "citation": checklist_citation(checklist)["line"],
             "notice_url": f"/guide/{doc['id']}/notice" + (f"?{notice_query}" if notice_query else ""),
-            "hotline": self.settings.hotline,
+            "hotline": self.settings.contact.hotline,
         }
 
     def notice(self, entry_id: str, params: Mapping[str, str]) -> str:
@@ -404,20 +402,9 @@ class Directory:
         return str(notice_links(self.settings, issued["code"])["plain_url"])
 
 
-def templates() -> Environment:
-    env = Environment(
-        loader=FileSystemLoader(str(TEMPLATES)),
-        autoescape=select_autoescape(["html"], default=True),
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    env.filters["thousands"] = lambda n: f"{n:,}"
-    return env
-
-
 def directory_router(directory: Directory, page_headers: dict[str, str]) -> APIRouter:
     router = APIRouter()
-    env = templates()
+    env = environment()
     threading.Thread(target=directory.warm, name="directory-index", daemon=True).start()
 
     def render(template: str, status: int = 200, **values: Any) -> HTMLResponse:

@@ -8,7 +8,6 @@ mints one. The demo sign-in exists only while ``load_demo_citizens`` is on.
 
 from __future__ import annotations
 
-import html
 from functools import lru_cache
 from pathlib import Path
 
@@ -17,6 +16,7 @@ import yaml
 from bot.identity import sign_citizen_token
 from bot.jsonapi import ApiError
 from bot.settings import Settings
+from bot.templating import render
 
 STATIC = Path(__file__).resolve().parent / "static"
 TOKEN_SECONDS = 3600
@@ -30,27 +30,19 @@ def demo_citizens(registry_dir: Path) -> dict[str, str]:
 
 
 def demo_token(settings: Settings, citizen_id: str) -> dict[str, object]:
-    if not settings.load_demo_citizens:
+    if not settings.registry.load_demo_citizens:
         raise ApiError(404, "demo_off", "演示登录未开启")
-    if citizen_id not in demo_citizens(settings.registry_dir):
+    if citizen_id not in demo_citizens(settings.registry.dir):
         raise ApiError(404, "unknown_demo_citizen", f"没有演示用户 {citizen_id!r}")
-    token = sign_citizen_token(citizen_id, settings.citizen_token_secret, TOKEN_SECONDS)
+    token = sign_citizen_token(citizen_id, settings.secrets.citizen_token_secret, TOKEN_SECONDS)
     return {"citizen_token": token, "citizen_id": citizen_id, "expires_in": TOKEN_SECONDS}
 
 
-def page(name: str, **values: str) -> str:
-    """A page from static/, with ``{{ key }}`` placeholders filled (HTML-escaped)."""
-    text = (STATIC / name).read_text(encoding="utf-8")
-    for key, value in values.items():
-        text = text.replace("{{ " + key + " }}", html.escape(value, quote=True))
-    return text
+def page(name: str, **values: object) -> str:
+    """A page from ``bot/web/templates`` filled with ``values`` (bot/templating.py escapes them)."""
+    return render(name, **values)
 
 
 def portal_page(settings: Settings) -> str:
-    options = "".join(
-        f'<option value="{html.escape(cid)}">{html.escape(label)}</option>'
-        for cid, label in (
-            demo_citizens(settings.registry_dir) if settings.load_demo_citizens else {}
-        ).items()
-    )
-    return page("portal.html", rasa_url=settings.widget_rasa_url).replace("{{ demo_options }}", options)
+    citizens = demo_citizens(settings.registry.dir) if settings.registry.load_demo_citizens else {}
+    return page("portal.html", rasa_url=settings.rasa.widget_url, demo_citizens=citizens)

@@ -26,7 +26,7 @@ class RasaClient:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> RasaClient:
-        return cls(settings.rasa_url, settings.rasa_api_token)
+        return cls(settings.rasa.url, settings.secrets.rasa_api_token)
 
     def _request(self, method: str, path: str, **kwargs: Any) -> Any:
         try:

@@ -1,27 +1,31 @@
 """The console's staff login: the staff token (setting ``staff_token``) and who is signing in.
 
 A staff member types their name (or staff number) and the staff token; the server
-answers with a session cookie that names them, signed with a key derived from the
-token (HttpOnly, SameSite=Strict, only under ``/console``), so every audit entry
-says who. Scripts may instead send ``Authorization: Bearer <staff token>`` and
-``X-Staff-Name`` (percent-encoded UTF-8 for names outside ASCII). Anything else gets 401. Changing the token signs everyone out.
+answers with a session cookie that names them (HttpOnly, SameSite=Strict, only under
+``/console``), so every audit entry says who. The cookie is a JWT (HS256, with ``exp``),
+the same kind of signed token as the citizen token (bot/identity.py), signed with a key
+derived from the staff token: changing the token signs everyone out. It carries only the
+staff member's name, nothing secret, so it is signed, not encrypted (Fernet, bot/sealed.py,
+is for what must stay unreadable).
+Scripts may instead send ``Authorization: Bearer <staff token>`` and ``X-Staff-Name``
+(percent-encoded UTF-8 for names outside ASCII). Anything else gets 401.
 """
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import hmac
-import json
 import re
 import time
 from urllib.parse import unquote
 
+import jwt
 from fastapi import Request
 
 COOKIE = "onceonly_staff"
 COOKIE_PATH = "/console"
 SESSION_SECONDS = 12 * 3600
+ISSUER = "onceonly-console"
 # Letters (any script, so 张三 too), digits, space, dot, middle dot, hyphen, underscore.
 _STAFF_NAME = re.compile(r"^[\w .·-]{1,32}$")
 
@@ -31,14 +35,6 @@ def valid_staff_name(name: object) -> str | None:
         return None
     name = name.strip()
     return name if name and _STAFF_NAME.match(name) else None
-
-
-def _b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).decode().rstrip("=")
-
-
-def _unb64(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
 class StaffAuth:
@@ -51,29 +47,26 @@ class StaffAuth:
             isinstance(given, str) and bool(self._token) and hmac.compare_digest(given.encode(), self._token)
         )
 
-    def _sign(self, payload: str) -> str:
-        return _b64(hmac.new(self._key, payload.encode(), hashlib.sha256).digest())
-
     def session_cookie(self, staff: str, now: float | None = None) -> str:
-        expires = int((now if now is not None else time.time()) + SESSION_SECONDS)
-        payload = _b64(json.dumps({"staff": staff, "exp": expires}, ensure_ascii=False).encode())
-        return f"{payload}.{self._sign(payload)}"
+        issued = int(now if now is not None else time.time())
+        claims = {"sub": staff, "iss": ISSUER, "iat": issued, "exp": issued + SESSION_SECONDS}
+        return jwt.encode(claims, self._key, algorithm="HS256")
 
-    def staff_from_cookie(self, value: str | None, now: float | None = None) -> str | None:
-        if not value or len(value) > 1024 or value.count(".") != 1:
-            return None
-        payload, signature = value.split(".")
-        if not hmac.compare_digest(signature, self._sign(payload)):
+    def staff_from_cookie(self, value: str | None) -> str | None:
+        """The staff member a genuine, unexpired session cookie names; otherwise None."""
+        if not value or len(value) > 1024 or not self._token:
             return None
         try:
-            claims = json.loads(_unb64(payload))
-        except ValueError:
+            claims = jwt.decode(
+                value,
+                self._key,
+                algorithms=["HS256"],
+                issuer=ISSUER,
+                options={"require": ["exp", "iat", "sub", "iss"]},
+            )
+        except jwt.PyJWTError:
             return None
-        if not isinstance(claims, dict) or not isinstance(claims.get("exp"), int):
-            return None
-        if claims["exp"] < (now if now is not None else time.time()):
-            return None
-        return valid_staff_name(claims.get("staff"))
+        return valid_staff_name(claims.get("sub"))
 
     def staff_of(self, request: Request) -> str | None:
         """Who is asking, if they hold the staff token (as a session cookie or a bearer header)."""

@@ -6,7 +6,7 @@ import uuid
 
 import pytest
 
-from actions.feedback import NOTED, SORRY, THANKS, WHICH_MATERIAL, ActionFeedback
+from actions.feedback import ASKED_WHICH_MATERIAL, ASKED_WHY, NOTED, WHICH_MATERIAL, ActionFeedback
 from tests.actions.conftest import load_tracker, stored
 
 
@@ -25,18 +25,21 @@ def test_a_typed_reason_is_stored_as_its_category_and_nothing_typed_is_kept(
     sender = f"typed-{uuid.uuid4().hex[:8]}"
     messages, events = run(
         ActionFeedback,
-        load_tracker("feedback_typed_reason", sender=sender, text=text, intent=intent, asked=SORRY),
+        load_tracker("feedback_typed_reason", sender=sender, text=text, intent=intent, asked=ASKED_WHY),
     )
-    assert messages[0]["text"] == reply
+    assert messages[0]["response"] == reply
     if reply == WHICH_MATERIAL:
         assert messages[0]["buttons"], "the checklist's materials to pick from"
     [row] = stored(registry_service, sender)
     assert (row["rating"], row["reason"], row["scenario"]) == ("unhelpful", reason, "newborn")
     assert text not in str(row) and "张三" not in str(row)
-    assert events == []
+    asked = ASKED_WHICH_MATERIAL if reply == WHICH_MATERIAL else None
+    assert events == [{"event": "slot", "name": "feedback_question", "value": asked, "timestamp": None}]
 
 
-@pytest.mark.parametrize("before", [THANKS, NOTED])
+# What the slot holds after a thank-you, a "noted", or "which material" (the bot's last words in
+# the fixture still ask why: the slot, not the text, says what was asked).
+@pytest.mark.parametrize("before", ["", ASKED_WHICH_MATERIAL])
 def test_words_after_other_feedback_replies_are_a_new_request_not_a_reason(run, registry_service, before):
     sender = f"after-{uuid.uuid4().hex[:8]}"
     tracker = load_tracker(
@@ -44,5 +47,8 @@ def test_words_after_other_feedback_replies_are_a_new_request_not_a_reason(run, 
     )
     messages, events = run(ActionFeedback, tracker)
     assert messages == []
-    assert events == [{"event": "followup", "name": "action_identify_scenario", "timestamp": None}]
+    assert events == [
+        {"event": "slot", "name": "feedback_question", "value": None, "timestamp": None},
+        {"event": "followup", "name": "action_identify_scenario", "timestamp": None},
+    ]
     assert stored(registry_service, sender) == []

@@ -165,3 +165,17 @@ def test_the_report_compares_parses_with_todays_model_and_checklists_across_size
     assert "Ours takes 1.5 times today's median" in md and "3,187 entries" in md
     assert "| sqlite | 10× | 520 | 3,280 | 31,350 |" in md
     assert json.loads((tmp_path / "benchmarks" / "identification.json").read_text())["messages"] == 90
+
+
+def test_a_ratio_with_nothing_to_compare_against_is_not_measured_rather_than_a_crash() -> None:
+    """A stock bot that answered nothing at some concurrency: its ratio is None, and so is the verdict."""
+
+    def bot(throughput: float) -> dict:
+        return {c: _load(10.0, 20.0) | {"throughput_rps": throughput} for c in ("1", "4")}
+
+    conversation = {"turn": {"ours": bot(40.0), "stock": bot(0.0)}, "nlu": {"ours": {}, "stock": {}}}
+    verdicts = {
+        t["target"]: (t["measured"], t["met"]) for t in report.targets({"conversation": conversation})
+    }
+    assert verdicts["whole turn median at concurrency 1, ours/stock ≤ 1.0"] == (1.0, True)
+    assert verdicts["turn throughput at concurrency 4, ours/stock ≥ 1.0"] == (None, None)

@@ -37,12 +37,11 @@ def test_sqlite_files_are_opened_in_wal_mode_with_kept_connections(tmp_path: Pat
 def remote_action() -> Iterator[Any]:
     from rasa.core.actions.action import RemoteAction
 
-    from bot.ops import rasa_speedups
+    from bot.rasa_compat import action_reply
 
-    original = RemoteAction._validate_action_result
-    rasa_speedups.install()
+    action_reply.install()
     yield RemoteAction("action_x", None)
-    RemoteAction._validate_action_result = original
+    action_reply.uninstall()
 
 
 def test_a_valid_action_reply_passes_the_kept_validator(remote_action: Any) -> None:
@@ -60,7 +59,7 @@ def test_an_invalid_action_reply_raises_rasas_own_error(remote_action: Any, repl
     from jsonschema import ValidationError
     from rasa.core.actions.action import RemoteAction
 
-    from bot.ops.rasa_speedups import _rasa_check
+    from bot.rasa_compat.action_reply import rasa_validate_action_result as _rasa_check
 
     with pytest.raises(ValidationError) as ours:
         remote_action._validate_action_result(reply)
@@ -75,15 +74,12 @@ def test_a_turns_events_reach_the_event_broker_and_the_tracker_table_as_rasa_wou
 ) -> None:
     """Two turns: one transaction a turn writes the same rows, in the same order, as Rasa's
     one per event, and the tracker table gets the same rows as Rasa's own save."""
-    import asyncio
-
     from rasa.core.brokers.sql import SQLEventBroker
     from rasa.core.tracker_store import SQLTrackerStore
-    from rasa.shared.core.domain import Domain
     from rasa.shared.core.events import ActionExecuted, BotUttered, SlotSet, UserUttered
-    from rasa.shared.core.trackers import DialogueStateTracker
 
     from bot.ops.rasa_stores import EventBroker, TrackerStore
+    from tests.rasa_compat.saved_rows import saved_rows
 
     first = [
         ActionExecuted("action_listen"),
@@ -100,18 +96,7 @@ def test_a_turns_events_reach_the_event_broker_and_the_tracker_table_as_rasa_wou
     ]
 
     def rows(store_class: type, broker_class: type, name: str) -> tuple[list[tuple], list[tuple]]:
-        broker = broker_class(db=str(tmp_path / f"{name}-events.sqlite3"))
-        store = store_class(Domain.empty(), db=str(tmp_path / f"{name}-tracker.sqlite3"), event_broker=broker)
-        asyncio.run(store.save(DialogueStateTracker.from_events("citizen-1", first)))
-        asyncio.run(store.save(DialogueStateTracker.from_events("citizen-1", first + second)))
-        with broker.engine.connect() as conn:
-            published = [
-                tuple(r) for r in conn.execute(sa.text("SELECT id, sender_id, data FROM events ORDER BY id"))
-            ]
-        with store.engine.connect() as conn:
-            query = "SELECT id, sender_id, type_name, timestamp, intent_name, action_name, data FROM events"
-            stored = [tuple(r) for r in conn.execute(sa.text(query + " ORDER BY id"))]
-        return published, stored
+        return saved_rows(tmp_path, store_class, broker_class, name, (first, first + second))
 
     ours = rows(TrackerStore, EventBroker, "ours")
     assert len(ours[0]) == len(ours[1]) == len(first) + len(second)

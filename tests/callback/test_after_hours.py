@@ -25,7 +25,7 @@ def person(after_hours):
 
 @pytest.fixture(scope="module")
 def staff(after_hours):
-    return {"Authorization": f"Bearer {after_hours.settings.staff_token}", "X-Staff-Name": "wang-wu"}
+    return {"Authorization": f"Bearer {after_hours.settings.secrets.staff_token}", "X-Staff-Name": "wang-wu"}
 
 
 def offer_of(messages: list[dict]) -> dict:
@@ -58,7 +58,7 @@ def test_outside_office_hours_a_callback_request_reaches_the_queue_masked(after_
     offer, response = request_callback(after_hours, person)
     text = Chat.text(offer["reply"])
     assert "现在是非工作时间" in text and "09:00" in text and "上班" in text
-    assert f"预约回电：{after_hours.settings.web_url}/callback?t=" in text
+    assert f"预约回电：{after_hours.settings.web.url}/callback?t=" in text
     assert person.sender not in text, "the conversation id travels sealed"
     assert response.status_code == 201, response.text
     assert response.headers["access-control-allow-origin"] == "*"

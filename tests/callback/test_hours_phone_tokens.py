@@ -106,9 +106,9 @@ def test_sealed_tokens_open_only_unaltered_unexpired_and_for_their_purpose():
     assert open_conversation(settings, token) == {"conversation": "wx-openid-123", "channel": "wechat"}
     tampered = token[:-5] + ("A" if token[-5] != "A" else "B") + token[-4:]
     assert open_conversation(settings, tampered) is None
-    assert Sealer(settings.link_secret, "notice").open(token) is None, "another purpose's key"
+    assert Sealer(settings.secrets.link_secret, "notice").open(token) is None, "another purpose's key"
     assert Sealer("another secret", "callback").open(token) is None
-    sealer = Sealer(settings.link_secret, "test")
+    sealer = Sealer(settings.secrets.link_secret, "test")
     old = sealer._fernet.encrypt_at_time(b'{"a": 1}', int(time.time()) - 7200).decode()
     assert sealer.open(old, ttl_seconds=3600) is None and sealer.open(old) == {"a": 1}
     for junk in (None, "", "x" * 5000, 42, "not-a-token"):

@@ -75,16 +75,18 @@ def platforms(stack) -> Iterator[Platforms]:
 
     wx, wc = channel_credentials(stack, "wechat"), channel_credentials(stack, "wecom")
     fakes = Platforms(
-        FakeWeixinApi("wechat", port(stack.settings.wechat_api_base), wx["app_id"], wx["app_secret"]),
+        FakeWeixinApi(
+            "wechat", port(stack.settings.channels.wechat.api_base), wx["app_id"], wx["app_secret"]
+        ),
         FakeWeixinApi(
             "wecom",
-            port(stack.settings.wecom_api_base),
+            port(stack.settings.channels.wecom.api_base),
             wc["corp_id"],
             wc["corp_secret"],
             int(wc["agent_id"]),
         ),
         FakeTelegramApi(
-            port(stack.settings.telegram_api_base),
+            port(stack.settings.channels.telegram.api_base),
             TELEGRAM_TEST_SETTINGS["telegram_access_token"],
             TELEGRAM_TEST_SETTINGS["telegram_verify"],
         ),
@@ -176,6 +178,24 @@ class WeixinPeer:
         if reply.text is not None:
             return [reply.text]
         return [s.text for s in self.fake.wait_for(sender, before + 1)[before:]]
+
+
+@pytest.fixture
+def wechat_peer(stack, platforms) -> WeixinPeer:
+    """WeChat's server in plaintext mode, where its signature covers the query only."""
+    return WeixinPeer(stack, platforms.wechat, "wechat", safe=False)
+
+
+@pytest.fixture
+def safe_wechat_peer(stack, platforms) -> WeixinPeer:
+    """WeChat's server in safe mode: every message encrypted for our AppID."""
+    return WeixinPeer(stack, platforms.wechat, "wechat", safe=True)
+
+
+@pytest.fixture
+def wecom_peer(stack, platforms) -> WeixinPeer:
+    """WeCom's server, which always encrypts for our CorpID."""
+    return WeixinPeer(stack, platforms.wecom, "wecom")
 
 
 def new_user(prefix: str = "o") -> str:

@@ -20,13 +20,13 @@ def test_wechat_links_the_notice_and_takes_feedback_by_number(stack, platforms):
     checklist = lines(peer.say(openid, "2"))  # 不同民族
     link = next(line for line in checklist if line.startswith("一次告知单（可打印、存 PDF）："))
     url = link.split("：", 1)[1]
-    assert re.fullmatch(re.escape(stack.settings.web_url) + r"/n/[a-z2-7]{10}", url), (
+    assert re.fullmatch(re.escape(stack.settings.web.url) + r"/n/[a-z2-7]{10}", url), (
         "a plain link, no OpenID"
     )
     assert openid not in url
     assert FEEDBACK_QUESTION in checklist
     assert any(line.startswith("来源：《新生儿出生一件事》办事指南 https://") for line in checklist)
-    page = requests.get(url.replace(stack.settings.web_url, stack.service("web").url), timeout=30)
+    page = requests.get(url.replace(stack.settings.web.url, stack.service("web").url), timeout=30)
     assert page.status_code == 200 and "新生儿出生一件事" in page.text
 
     reasons = lines(peer.say(openid, "没用"))

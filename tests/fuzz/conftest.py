@@ -78,9 +78,9 @@ def stores(stack) -> Iterator[Stores]:
     s = stack.settings
     watched = Stores(
         {
-            "registry": s.db_url,
+            "registry": s.registry_store_url,
             "tracker": s.tracker_store_url,
-            "broker": s.events_db_url,
+            "broker": s.events_store_url,
             "console": s.console_store_url,
         }
     )

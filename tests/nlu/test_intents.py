@@ -4,8 +4,15 @@ from __future__ import annotations
 
 import pytest
 
+from bot.nlu import rerank
 from bot.nlu.build import MissingPhrases, check_phrases
 from bot.nlu.intents import identify, intent_of, leans_to, named_entry, scenario_of
+
+
+@pytest.fixture(autouse=True)
+def rules_only(monkeypatch):
+    """These are the rules' cases; the learned order on top of them is tests/nlu/test_rerank.py's."""
+    monkeypatch.setattr(rerank, "load", lambda *a, **k: None)
 
 
 def parse(intent: str, ranking: list[tuple[str, float]]) -> dict:

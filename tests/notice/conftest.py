@@ -14,7 +14,7 @@ from tests.conftest import REGISTRY_TOKEN
 
 @pytest.fixture(scope="session")
 def staff(stack) -> dict[str, str]:
-    return {"Authorization": f"Bearer {stack.settings.staff_token}", "X-Staff-Name": "tester"}
+    return {"Authorization": f"Bearer {stack.settings.secrets.staff_token}", "X-Staff-Name": "tester"}
 
 
 @pytest.fixture(scope="session")

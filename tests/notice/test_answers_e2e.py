@@ -40,7 +40,7 @@ def test_the_checklist_offers_the_notice_and_cites_guide_and_version(stack, chat
     answer = to_checklist(chat())
     card = Chat.card(answer)
     version = current_version(stack)
-    assert re.fullmatch(re.escape(stack.settings.web_url) + r"/n/[a-z2-7]{10}", card["notice"]["url"])
+    assert re.fullmatch(re.escape(stack.settings.web.url) + r"/n/[a-z2-7]{10}", card["notice"]["url"])
     assert card["notice"]["pdf"] == card["notice"]["url"] + "/pdf"
     assert card["citation"]["url"].startswith("https://zwfw-new.hunan.gov.cn/")
     assert card["citation"]["version"]["number"] == version
@@ -52,20 +52,20 @@ def test_the_checklist_offers_the_notice_and_cites_guide_and_version(stack, chat
     assert CITATION.match(last) and NEWBORN_GUIDE in last and int(CITATION.match(last)[1]) == version
     # The link opens the same materials with the same statuses as the card.
     page = requests.get(
-        card["notice"]["url"].replace(stack.settings.web_url, stack.service("web").url), timeout=30
+        card["notice"]["url"].replace(stack.settings.web.url, stack.service("web").url), timeout=30
     ).text
     expected = registry_checklist("newborn", {"parents_ethnicity": "different"})
     assert notice_rows(page) == checklist_rows(expected)
 
 
 def test_a_signed_in_persons_notice_link_is_the_sealed_personal_one(stack, chat):
-    token = sign_citizen_token("demo-citizen-001", stack.settings.citizen_token_secret)
+    token = sign_citizen_token("demo-citizen-001", stack.settings.secrets.citizen_token_secret)
     card = Chat.card(to_checklist(chat(metadata={"citizen_token": token})))
     assert "?k=" in card["notice"]["url"] and "demo-citizen-001" not in card["notice"]["url"]
     assert card["notice"]["plain_url"] == card["notice"]["url"].split("?")[0]
-    assert card["notice"]["personal_hours"] == stack.settings.notice_personal_hours
+    assert card["notice"]["personal_hours"] == stack.settings.notice.personal_hours
     page = requests.get(
-        card["notice"]["url"].replace(stack.settings.web_url, stack.service("web").url), timeout=30
+        card["notice"]["url"].replace(stack.settings.web.url, stack.service("web").url), timeout=30
     ).text
     assert any(status == "reusable" for _, status in notice_rows(page))
 
@@ -92,7 +92,7 @@ def test_follow_up_answers_cite_their_source(stack, chat):
 
 
 def feedback_rows(stack) -> list[dict]:
-    engine = sa.create_engine(stack.settings.db_url)
+    engine = sa.create_engine(stack.settings.registry_store_url)
     with engine.connect() as conn:
         rows = [dict(r._mapping) for r in conn.execute(sa.text("SELECT * FROM feedback"))]
     engine.dispose()

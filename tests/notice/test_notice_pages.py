@@ -35,7 +35,7 @@ def test_the_notice_lists_the_checklists_materials_with_their_statuses(
 ):
     notice = issue(scenario, answers)
     assert re.fullmatch(r"[a-z2-7]{10}", notice["code"])
-    assert notice["links"]["url"] == f"{stack.settings.web_url}/n/{notice['code']}"
+    assert notice["links"]["url"] == f"{stack.settings.web.url}/n/{notice['code']}"
     page = requests.get(f"{stack.service('web').url}/n/{notice['code']}", timeout=30)
     assert page.status_code == 200
     assert page.headers["content-security-policy"].startswith("default-src 'self'")
@@ -65,7 +65,7 @@ def test_the_stable_link_has_no_personal_data_and_the_personal_one_is_sealed_and
     personal = notice_links(stack.settings, notice["code"], "demo-citizen-001")
     assert "demo-citizen-001" not in personal["url"]
     page = requests.get(
-        personal["url"].replace(stack.settings.web_url, stack.service("web").url), timeout=30
+        personal["url"].replace(stack.settings.web.url, stack.service("web").url), timeout=30
     ).text
     mine = registry_checklist("newborn", {"parents_ethnicity": "same"}, "demo-citizen-001")
     assert notice_rows(page) == checklist_rows(mine)
@@ -78,7 +78,7 @@ def test_the_stable_link_has_no_personal_data_and_the_personal_one_is_sealed_and
         personal["url"].replace(notice["code"], other),
     ):
         fallback = requests.get(
-            url.replace(stack.settings.web_url, stack.service("web").url), timeout=30
+            url.replace(stack.settings.web.url, stack.service("web").url), timeout=30
         ).text
         assert "个人链接已失效或无效" in fallback
         assert not any(status == "reusable" for _, status in notice_rows(fallback))
@@ -120,7 +120,7 @@ def test_the_pdf_renders_with_every_material_its_number_and_status(
 
 def test_the_sms_version_is_segmented_under_the_limit_and_complete(stack, issue, registry_checklist):
     notice = issue("newborn", {"parents_ethnicity": "different"})
-    limit = stack.settings.sms_segment_chars
+    limit = stack.settings.notice.sms_segment_chars
     assert notice["sms_limit"] == limit == 70
     segments = notice["sms"]
     assert len(segments) >= 2

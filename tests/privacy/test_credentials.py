@@ -72,7 +72,7 @@ def test_only_the_citizens_own_signed_identity_reads_their_file(stack, chat):
     someone.say("宝宝出生了要办哪些证")
     card = Chat.card(someone.say("同一民族"))
     assert card is not None and card["reusable"] == []
-    genuine = sign_citizen_token("demo-citizen-001", stack.settings.citizen_token_secret)
+    genuine = sign_citizen_token("demo-citizen-001", stack.settings.secrets.citizen_token_secret)
     citizen = chat(metadata={"citizen_token": genuine})
     citizen.say("宝宝出生了要办哪些证")
     card = Chat.card(citizen.say("同一民族"))

@@ -54,10 +54,10 @@ def _bystander(scaled: Scaled) -> str:
 def _nothing_left(scaled: Scaled, bystander: str, *needles: str) -> None:
     s = scaled.stack.settings
     for name, url in (
-        ("registry", s.registry_db_url),
-        ("tracker store", s.tracker_db_url),
-        ("event broker", s.event_broker_db_url),
-        ("console", s.console_db_url),
+        ("registry", s.registry.db_url),
+        ("tracker store", s.rasa.tracker_db_url),
+        ("event broker", s.rasa.event_broker_db_url),
+        ("console", s.web.console_db_url),
     ):
         stored = all_rows_as_text(url)
         if name in ("tracker store", "event broker"):  # the search sees what is there
@@ -72,17 +72,17 @@ def _nothing_left(scaled: Scaled, bystander: str, *needles: str) -> None:
 def test_a_citizens_delete_my_data_removes_their_conversations_and_file_everywhere(scaled: Scaled):
     bystander = _bystander(scaled)
     citizen = _citizen_with_a_file(scaled)
-    token = sign_citizen_token(citizen, scaled.stack.settings.citizen_token_secret)
+    token = sign_citizen_token(citizen, scaled.stack.settings.secrets.citizen_token_secret)
     earlier, now = f"erase-earlier-{uuid.uuid4().hex[:8]}", f"erase-now-{uuid.uuid4().hex[:8]}"
     _say(scaled, earlier, "我老婆刚生了孩子，要办些什么手续", token)
     _say(scaled, now, "/greet", token)
-    stored = all_rows_as_text(scaled.stack.settings.tracker_db_url)
+    stored = all_rows_as_text(scaled.stack.settings.rasa.tracker_db_url)
     assert earlier in stored and now in stored
     # An after-hours callback request of the earlier conversation (with its sealed phone number).
-    book = CallbackBook(scaled.stack.settings.console_db_url, scaled.stack.settings.data_secret)
+    book = CallbackBook(scaled.stack.settings.web.console_db_url, scaled.stack.settings.secrets.data_secret)
     book.request(earlier, "rest", "13912345678", {"id": "am", "label": "上午"}, None)
     book.engine.dispose()
-    assert earlier in all_rows_as_text(scaled.stack.settings.console_db_url)
+    assert earlier in all_rows_as_text(scaled.stack.settings.web.console_db_url)
 
     asked = _say(scaled, now, "删除我的数据", token)
     assert [b["payload"] for m in asked for b in m.get("buttons") or []] == [
@@ -103,14 +103,14 @@ def test_a_citizens_delete_my_data_removes_their_conversations_and_file_everywhe
 def test_the_consoles_deletion_removes_a_citizens_conversations_and_file_everywhere(scaled: Scaled):
     bystander = _bystander(scaled)
     citizen = _citizen_with_a_file(scaled)
-    token = sign_citizen_token(citizen, scaled.stack.settings.citizen_token_secret)
+    token = sign_citizen_token(citizen, scaled.stack.settings.secrets.citizen_token_secret)
     conversation = f"erase-staff-{uuid.uuid4().hex[:8]}"
     _say(scaled, conversation, "我老婆刚生了孩子，要办些什么手续", token)
     web = scaled.stack.service("web").url
-    staff = {"Authorization": f"Bearer {scaled.stack.settings.staff_token}", "X-Staff-Name": "tester"}
+    staff = {"Authorization": f"Bearer {scaled.stack.settings.secrets.staff_token}", "X-Staff-Name": "tester"}
     refused = requests.post(f"{web}/console/api/privacy/erase", json={"citizen_id": citizen}, timeout=30)
     assert refused.status_code == 401
-    assert conversation in all_rows_as_text(scaled.stack.settings.tracker_db_url)
+    assert conversation in all_rows_as_text(scaled.stack.settings.rasa.tracker_db_url)
     done = requests.post(
         f"{web}/console/api/privacy/erase", json={"citizen_id": citizen}, headers=staff, timeout=60
     )

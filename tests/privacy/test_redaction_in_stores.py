@@ -25,7 +25,7 @@ def _nowhere(stack) -> None:
     s = stack.settings
     places = {
         "tracker store": all_rows_as_text(s.tracker_store_url),
-        "event broker": all_rows_as_text(s.events_db_url),
+        "event broker": all_rows_as_text(s.events_store_url),
     }
     places |= {log.name: log.read_text(errors="replace") for log in stack.log_dir.glob("*.log")}
     for where, text in places.items():
@@ -80,7 +80,7 @@ def test_redaction_does_not_make_the_bot_understand_worse(stack):
         json.loads(line)["text"] for line in lines if line.strip() and json.loads(line).get("scenario")
     ][::8]
     url = f"{stack.service('rasa').url}/model/parse"
-    params = {"token": stack.settings.rasa_api_token}
+    params = {"token": stack.settings.secrets.rasa_api_token}
 
     def matter(text: str) -> str | None:
         parsed = requests.post(url, params=params, json={"text": text}, timeout=30).json()

@@ -6,7 +6,6 @@ import json
 import subprocess
 import sys
 import time
-from dataclasses import replace
 
 import sqlalchemy as sa
 
@@ -42,16 +41,16 @@ def test_old_conversations_are_purged_and_recent_ones_kept(stack, chat):
     old, recent = chat(), chat()
     old.say("/greet")
     recent.say("/greet")
-    settings = replace(stack.settings, retention_days=30)
+    settings = stack.settings.replace(retention_days=30)
     _age(settings.tracker_store_url, old.sender, 31, broker=False)
-    _age(settings.events_db_url, old.sender, 31, broker=True)
-    book = CallbackBook(settings.console_store_url, settings.data_secret)
+    _age(settings.events_store_url, old.sender, 31, broker=True)
+    book = CallbackBook(settings.console_store_url, settings.secrets.data_secret)
     for person in (old, recent):
         book.request(person.sender, "rest", "13912345678", {"id": "am", "label": "上午"}, None)
     book.engine.dispose()
     done = purge(settings)
     assert done.conversations >= 1
-    for url in (settings.tracker_store_url, settings.events_db_url, settings.console_store_url):
+    for url in (settings.tracker_store_url, settings.events_store_url, settings.console_store_url):
         stored = all_rows_as_text(url)
         assert old.sender not in stored
         assert recent.sender in stored

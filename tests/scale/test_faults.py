@@ -39,7 +39,7 @@ def test_a_slow_registry_gets_an_apology_within_the_timeout_then_the_next_turn_w
     finally:
         os.kill(registry.process.pid, signal.SIGCONT)
     assert response.status_code == 200 and says(*APOLOGY)(response.json()) is None, response.text
-    timeout = scaled.stack.settings.registry_timeout
+    timeout = scaled.stack.settings.registry.timeout
     # One attempt (reads are not retried) plus NLU and the turn's own work.
     assert elapsed < timeout + 5, f"apology after {elapsed:.1f}s (registry timeout {timeout}s)"
     _continue_after(scaled, conversation, 0, apologised=1)
@@ -118,6 +118,6 @@ def test_postgresql_restarting_loses_nothing_and_needs_no_hand(scaled: Scaled):
     _continue_after(scaled, conversation, 1)
     held = requests.get(f"{registry_url}/citizens/{citizen}/materials", headers=auth, timeout=10).json()
     assert [m["material"] for m in held["materials"]] == ["id_card"]
-    staff = {"Authorization": f"Bearer {scaled.stack.settings.staff_token}", "X-Staff-Name": "tester"}
+    staff = {"Authorization": f"Bearer {scaled.stack.settings.secrets.staff_token}", "X-Staff-Name": "tester"}
     queue = requests.get(f"{scaled.stack.service('web').url}/console/api/queue", headers=staff, timeout=30)
     assert queue.status_code == 200, queue.text  # the console reads the event broker's table again

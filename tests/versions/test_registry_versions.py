@@ -178,8 +178,14 @@ def test_an_edit_becomes_a_version_whose_diff_names_the_material_and_old_links_s
     assert requests.get(f"{api}/matters/{matter.id}", timeout=5).json()["promised_days"] == 99
 
     # An edit that does not load (a half-saved file) makes no version; the last good one keeps answering.
+    log = data.parent / "registry.log"
+    refused = "registry files changed but do not load"
+    seen = log.read_text(encoding="utf-8", errors="replace").count(refused)
     scenario.write_text("id: newborn\n  name: [", encoding="utf-8")
-    time.sleep(1.5)
+    deadline = time.monotonic() + 20
+    while log.read_text(encoding="utf-8", errors="replace").count(refused) == seen:
+        assert time.monotonic() < deadline, "the service never looked at the half-saved file"
+        time.sleep(0.1)
     assert requests.get(f"{api}/versions", timeout=5).json()["current"] == 3
     assert requests.get(f"{api}/scenarios/newborn", timeout=5).json()["promised_days"] == 3
     engine = sa.create_engine(db)

@@ -365,7 +365,7 @@ const scenarios = {
 };
 
 
-// -- answers people can act on (issue 8): the notice, citations, feedback, SMS, report, callbacks ----
+// -- answers people can act on: the notice, citations, feedback, SMS, report, callbacks ------------
 Object.assign(scenarios, {
   /** The card offers the notice, cites its source (expandable) and takes feedback; the notice prints on A4. */
   async notice(browser) {

@@ -52,7 +52,7 @@ def rasa(stack) -> str:
 
 @pytest.fixture(scope="session")
 def staff_headers(stack) -> dict[str, str]:
-    return {"Authorization": f"Bearer {stack.settings.staff_token}", "X-Staff-Name": STAFF}
+    return {"Authorization": f"Bearer {stack.settings.secrets.staff_token}", "X-Staff-Name": STAFF}
 
 
 def run_browser(stack, scenario: str, timeout: float = 120, **config: Any) -> dict[str, Any]:
@@ -62,7 +62,7 @@ def run_browser(stack, scenario: str, timeout: float = 120, **config: Any) -> di
     config = {
         "web": urls["web"],
         "rasa": urls.get("rasa", ""),  # a site without Rasa (the directory's) has none
-        "staffToken": stack.settings.staff_token,
+        "staffToken": stack.settings.secrets.staff_token,
         "chromium": str(CHROMIUM),
         **config,
     }

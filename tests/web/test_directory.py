@@ -32,8 +32,8 @@ class WebSite(Stack):
     def _services(self) -> list:
         py, s = sys.executable, self.settings
         return [
-            self._service("registry", [py, "-m", "bot", "registry", "serve"], s.registry_port),
-            self._service("web", [py, "-m", "bot", "web", "serve"], s.web_port),
+            self._service("registry", [py, "-m", "bot", "registry", "serve"], s.registry.port),
+            self._service("web", [py, "-m", "bot", "web", "serve"], s.web.port),
         ]
 
 
@@ -202,7 +202,7 @@ def test_a_catalogue_only_page_says_plainly_that_the_list_is_not_ours(web, regis
     assert "本事项的材料清单不在我们的材料库中" in text
     assert full["name"] in text and full["department"] in text and full["matter_type"] in text
     assert f'id="official-link" href="{full["official_url"]}"' in text
-    assert site.settings.hotline in text
+    assert site.settings.contact.hotline in text
     assert "data-material=" not in page.text, "never a material for a catalogue-only matter"
     assert get(web, f"/guide/{quote(entry['id'])}/notice").status_code == 404
 
@@ -242,7 +242,7 @@ def test_bad_input_is_a_page_with_a_4xx_or_an_empty_result_never_a_500(web, path
 
 
 def staff(site) -> dict[str, str]:
-    return {"Authorization": f"Bearer {site.settings.staff_token}", "X-Staff-Name": STAFF}
+    return {"Authorization": f"Bearer {site.settings.secrets.staff_token}", "X-Staff-Name": STAFF}
 
 
 def test_staff_search_the_whole_registry_by_name(web, site, registry_api):
@@ -318,7 +318,10 @@ def test_staff_find_a_matter_and_a_catalogue_entry_in_the_console(site, registry
     assert seen["identified"].startswith("已选定")
     entry = next(r["id"] for r in seen["results"] if r["kind"] == "catalogue")
     catalogue = seen["catalogue"]
-    assert "材料清单不在我们的材料库中" in catalogue["text"] and site.settings.hotline in catalogue["text"]
+    assert (
+        "材料清单不在我们的材料库中" in catalogue["text"]
+        and site.settings.contact.hotline in catalogue["text"]
+    )
     assert catalogue["link"] == registry_api.matter(entry)["official_url"]
     assert catalogue["cards"] == 0 and catalogue["sendable"] is False, "no checklist, no notice"
     assert blocking(seen["violations"]) == {"console": []}

@@ -35,7 +35,7 @@ def test_the_card_offers_the_notice_cites_its_source_takes_feedback_and_the_noti
         rate="没帮助",
         screenshots=str(SCREENSHOTS),
     )
-    assert seen["noticeHref"].startswith(stack.settings.web_url + "/n/")
+    assert seen["noticeHref"].startswith(stack.settings.web.url + "/n/")
     assert seen["pdfHref"] == seen["noticeHref"] + "/pdf"
     assert seen["citeOpenBefore"] is False and seen["citeOpen"] is True, "one line, expandable"
     assert seen["citeLine"].startswith("来源：《新生儿出生一件事》办事指南 · v")
@@ -56,11 +56,11 @@ def test_staff_issue_the_notice_copy_the_sms_and_read_the_report(stack, browser)
     seen = browser(
         "consoleNotice", workspace="老婆刚生了孩子，我们俩不是一个民族", screenshots=str(SCREENSHOTS)
     )
-    limit = stack.settings.sms_segment_chars
+    limit = stack.settings.notice.sms_segment_chars
     assert seen["sms"] and all(len(s) <= limit for s in seen["sms"])
     assert seen["sms"][0].startswith(f"【新生儿出生一件事 1/{len(seen['sms'])}】")
     assert seen["copied"] == seen["sms"][0], "the copy button puts the segment on the clipboard"
-    assert seen["noticeLink"].startswith(stack.settings.web_url + "/n/")
+    assert seen["noticeLink"].startswith(stack.settings.web.url + "/n/")
     assert "问得最多的事项" in seen["sections"] and "没能识别的提问" in seen["sections"]
     assert seen["csvHref"] == "/console/api/report.csv?days=30"
     assert blocking(seen["violations"]) == {"console": [], "report": []}

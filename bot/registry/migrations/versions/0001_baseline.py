@@ -2,8 +2,8 @@
 
 A frozen copy, not an import of the live tables: later revisions change those, and this
 revision must keep creating exactly what databases made by the old code hold. Created with
-``create_all`` so that :func:`bot.registry.migrations._adopt_legacy` can also fill in a
-table an old database lacks (``checkfirst``) before stamping this revision.
+``create_all`` so that :func:`bot.migrate.upgrade` can also fill in a table an old database
+lacks (``checkfirst``) before stamping this revision.
 
 Revision ID: 0001
 Revises:

@@ -1,4 +1,4 @@
-"""Matters beside scenarios, and the portal's catalogue (issue 11).
+"""Matters beside scenarios, and the portal's catalogue: the registry grown to the whole portal.
 
 - ``scenarios.kind``: ``scenario`` (a one-thing scenario) or ``matter`` (an ordinary service
   matter with its own material list); existing rows are scenarios.
