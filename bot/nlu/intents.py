@@ -220,7 +220,7 @@ def identify(
     ranked = [r for r in _matcher_ranking(parse) or [] if _allowed(r, known)]
     from bot.nlu.rerank import reorder
 
-    order = reorder(parse, ranked, found.entry.id)
+    order = reorder(parse, ranked, found.entry.id, thresholds.confident)
     if not order:
         return found
     offered = [_candidate(r, p) for p, r in order[: thresholds.offer]]

@@ -64,10 +64,6 @@ FEATURES = (
 KEEP_SURE_SCENARIO = 0.8
 
 
-# The model names a life event outright from this confidence on (``Thresholds.confident``).
-MODEL_NAMES_SCENARIO = 0.5
-
-
 def candidate_features(parse: dict[str, Any], ranking: Sequence[dict[str, Any]]) -> np.ndarray:
     """One row of ``FEATURES`` per ranking item (the matcher's items, as in the parse)."""
     from bot.nlu.intents import (
@@ -220,7 +216,7 @@ def load(path: Path = MODEL_FILE) -> Reranker | None:
 
 
 def reorder(
-    parse: dict[str, Any], ranked: list[dict[str, Any]], chosen: str | None
+    parse: dict[str, Any], ranked: list[dict[str, Any]], chosen: str | None, names_at: float | None = None
 ) -> list[tuple[float, dict]]:
     """The candidates in the re-ranker's order with its probabilities, or [] to keep the rules'.
 
@@ -229,7 +225,10 @@ def reorder(
     scenario the model reads at ``KEEP_SURE_SCENARIO``, and one it names at all unless the
     re-ranker prefers a matter that scenario bundles.
     """
-    from bot.nlu.intents import scenario_of
+    from bot.nlu.intents import Thresholds, scenario_of
+
+    # The model names a life event outright from this confidence on (the rules' own threshold).
+    names_at = Thresholds.confident if names_at is None else names_at
 
     reranker = load()
     if reranker is None or not ranked or any(r.get("named") for r in ranked):
@@ -246,7 +245,7 @@ def reorder(
     if (
         chosen is not None
         and chosen == scenario_of(intent.get("name"))
-        and float(intent.get("confidence") or 0.0) >= MODEL_NAMES_SCENARIO
+        and float(intent.get("confidence") or 0.0) >= names_at
         and top["id"] != chosen
         and chosen not in (top.get("scenarios") or ())
     ):
