@@ -1,1 +1,1 @@
-"""Custom actions, split by concern; all registry knowledge comes through bot.registry.client."""
+"""Custom actions, split by concern; all registry knowledge comes through bot.registry.async_client."""

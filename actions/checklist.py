@@ -10,7 +10,7 @@ from actions import texts
 from actions.context import FOLLOWUP_BUTTONS, apologise_unavailable, registry, verified_citizen
 from actions.entries import MATTER, bundling_offer, guide
 from bot.notice.links import notice_links
-from bot.registry.client import RegistryRejected, RegistryUnavailable
+from bot.registry.async_client import RegistryRejected, RegistryUnavailable
 from bot.render import answer_footer, checklist_card, checklist_text
 from bot.settings import get_settings
 
@@ -43,11 +43,13 @@ async def answer_with_checklist(
     action_checklist after the questions. A matter that a one-thing scenario bundles is followed
     by the offer of the whole scenario (``guide_doc``, or read when ``kind`` says it is a matter)."""
     try:
-        checklist = await registry.call(registry.checklist, scenario, answers, citizen)
+        # The answer and its one-time notice in one request.
+        checklist = await registry.checklist(scenario, answers, citizen, notice=True)
     except RegistryUnavailable:
         apologise_unavailable(dispatcher)
         return []
-    notice = await _notice(scenario, checklist, citizen)
+    issued = checklist.pop("notice", None)
+    notice = notice_links(get_settings(), issued["code"], citizen) if issued else None
     text = checklist_text(checklist)
     if citizen is None:
         text += "\n" + texts.SIGN_IN_HINT
@@ -76,12 +78,3 @@ async def _offer_bundle(
         return
     if offer:
         dispatcher.utter_message(text=offer[0], buttons=offer[1])
-
-
-async def _notice(scenario: str, checklist: dict, citizen: str | None) -> dict | None:
-    """The one-time notice of this answer (bot/notice/links.py); the answer stands without it."""
-    try:
-        issued = await registry.call(registry.issue_notice, scenario, checklist["answers"])
-    except (RegistryUnavailable, RegistryRejected):
-        return None
-    return notice_links(get_settings(), issued["code"], citizen)

@@ -22,7 +22,7 @@ from actions.entries import another_entry
 from bot.nlu.intents import FALLBACK_INTENT, identify, leans_to, scenario_of
 from bot.nlu.interruptions import load_interruptions
 from bot.nlu.options import match_option
-from bot.registry.client import RegistryUnavailable
+from bot.registry.async_client import RegistryUnavailable
 
 FORM = "conditions_form"
 # Intents whose rules (generated from data/interruptions.yml, and the scenario rules generated
@@ -43,7 +43,7 @@ class ActionAskConditionAnswer(Action):
         scenario = tracker.get_slot("scenario")
         answers = tracker.get_slot("answers") or {}
         try:
-            checklist = await registry.call(registry.checklist, scenario, answers)
+            checklist = await registry.checklist(scenario, answers)
         except RegistryUnavailable:
             apologise_unavailable(dispatcher)
             return [ActiveLoop(None), SlotSet("requested_slot", None)]
@@ -71,7 +71,7 @@ class ValidateConditionsForm(Action):
             # The form is starting, or resuming after an interruption: no new reply to read.
             return []
         try:
-            scenario = await registry.call(registry.scenario, scenario_id) if scenario_id else None
+            scenario = await registry.scenario(scenario_id) if scenario_id else None
             question = next((q for q in (scenario or {}).get("questions", []) if q["id"] == qid), None)
             if question is None:
                 return [SlotSet("condition_answer", "done")]
@@ -93,7 +93,7 @@ class ValidateConditionsForm(Action):
                 dispatcher.utter_message(response="utter_pick_an_option")
                 return [SlotSet("condition_answer", None)]
             answers[qid] = choice
-            checklist = await registry.call(registry.checklist, scenario_id, answers)
+            checklist = await registry.checklist(scenario_id, answers)
         except RegistryUnavailable:
             apologise_unavailable(dispatcher)
             return [ActionExecutionRejected(FORM)]

@@ -8,17 +8,43 @@ import logging
 import time
 from typing import Any
 
+import pluggy
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.plugin import plugin_manager
+from sanic import Sanic
 
 from bot.identity import citizen_from_metadata
 from bot.nlu.interruptions import load_interruptions
-from bot.registry.client import RegistryClient
+from bot.registry.async_client import AsyncRegistryClient
 from bot.settings import get_settings
 
 log = logging.getLogger(__name__)
-# The registry of the settings in force at each request (tests change them with override_settings).
-registry = RegistryClient.from_settings()
+# The registry of the settings in force at each request (tests change them with override_settings),
+# awaited on the action server's event loop through one pooled session (bot/registry/async_client.py).
+registry = AsyncRegistryClient.from_settings()
+
+
+class ClosesRegistryOnStop:
+    """A rasa_sdk plugin: the action server closes the registry's pooled connections as it stops.
+
+    rasa_sdk's own extension point (rasa_sdk/plugin.py): ``python -m rasa_sdk --actions actions``
+    imports this package while making its Sanic app, then has every registered plugin attach
+    its listeners to that app."""
+
+    NAME = "onceonly-registry-client"
+
+    @pluggy.HookimplMarker("rasa_sdk")
+    def attach_sanic_app_extensions(self, app: Sanic) -> None:
+        app.register_listener(close_registry, "after_server_stop")
+
+
+async def close_registry(_app: Sanic, _loop: object) -> None:
+    await registry.close()
+
+
+if not plugin_manager().has_plugin(ClosesRegistryOnStop.NAME):  # once, though actions may be re-imported
+    plugin_manager().register(ClosesRegistryOnStop(), name=ClosesRegistryOnStop.NAME)
 
 # Requests that interrupt a question the bot asked: a form hands such a reply back to the rules,
 # which answer it (and resume the question) or leave the form. The rules are generated from the
@@ -75,7 +101,7 @@ class ScenarioNames:
 
     async def get(self) -> dict[str, str]:
         if time.monotonic() - self._at > self.ttl or not self._names:
-            listed = await registry.call(registry.search_scenarios, None, 500)
+            listed = await registry.search_scenarios(None, 500)
             self._names = {s["id"]: s["name"] for s in listed}
             self._at = time.monotonic()
         return self._names

@@ -64,12 +64,12 @@ def identified(kind: str, entry_id: str, name: str) -> dict[str, str]:
 
 async def guide(entry_id: str) -> dict[str, Any] | None:
     """The document of a scenario or a detailed matter (``doc["kind"]``), None for anything else."""
-    return await registry.call(registry.scenario, entry_id)
+    return await registry.scenario(entry_id)
 
 
 async def catalogue_entry(entry_id: str) -> dict[str, Any] | None:
     """``GET /matters/{id}``: a detailed matter, or a catalogue-only entry (``materials_known`` false)."""
-    return await registry.call(registry.matter, entry_id)
+    return await registry.matter(entry_id)
 
 
 async def resolve(entry_id: str) -> tuple[str, dict[str, Any]] | None:

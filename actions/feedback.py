@@ -22,7 +22,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.context import registry, verified_citizen
 from bot.feedback.model import HELPFUL, REASONS, UNHELPFUL, reason_of, reason_payload
-from bot.registry.client import RegistryRejected, RegistryUnavailable
+from bot.registry.async_client import RegistryRejected, RegistryUnavailable
 
 THANKS = "utter_feedback_thanks"
 ASK_WHY = "utter_feedback_ask_why"
@@ -71,12 +71,12 @@ class ActionFeedback(Action):
             "channel": tracker.get_latest_input_channel(),
         }
         try:
-            await registry.call(registry.put_feedback, **fields)
+            await registry.put_feedback(**fields)
         except RegistryRejected:
             # A material the registry does not know (a typed name matched loosely): keep the reason.
             fields["material"] = None
             try:
-                await registry.call(registry.put_feedback, **fields)
+                await registry.put_feedback(**fields)
             except (RegistryRejected, RegistryUnavailable):
                 dispatcher.utter_message(response=NOT_SAVED)
                 return [SlotSet(QUESTION_SLOT, None)]
@@ -100,8 +100,8 @@ class ActionFeedback(Action):
     async def _ask_material(dispatcher: CollectingDispatcher, tracker: Tracker, scenario: str) -> str | None:
         """Which material: the ones this person's checklist listed, as buttons; what was asked."""
         try:
-            checklist = await registry.call(
-                registry.checklist, scenario, tracker.get_slot("answers") or {}, verified_citizen(tracker)
+            checklist = await registry.checklist(
+                scenario, tracker.get_slot("answers") or {}, verified_citizen(tracker)
             )
         except (RegistryUnavailable, RegistryRejected):
             dispatcher.utter_message(response=NOTED)

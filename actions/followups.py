@@ -29,8 +29,8 @@ from actions.entries import (
     where_to_ask,
 )
 from actions.entries import catalogue_citation as catalogue_entry_citation
+from bot.registry.async_client import RegistryUnavailable
 from bot.registry.checklist import ISSUER_KIND_LABELS
-from bot.registry.client import RegistryUnavailable
 from bot.render import catalogue_citation, checklist_citation, days_text, scenario_citation
 from bot.settings import get_settings
 
@@ -47,10 +47,10 @@ STATUS_TEXT = {
 async def _material_from(tracker: Tracker) -> dict[str, Any] | None:
     """The material the person asks about: the lookup entity (mapped to an id), else a registry search."""
     for value in tracker.get_latest_entity_values("material"):
-        found = await registry.call(registry.material, value)
+        found = await registry.material(value)
         if found:
             return found
-        hits = await registry.call(registry.search_materials, value, 1)
+        hits = await registry.search_materials(value, 1)
         if hits:
             return hits[0]
     return None
@@ -107,9 +107,7 @@ class ActionAnswerMaterial(Action):
             checklist = None
             if scenario:
                 answers = {} if moved else tracker.get_slot("answers") or {}
-                checklist = await registry.call(
-                    registry.checklist, scenario, answers, verified_citizen(tracker)
-                )
+                checklist = await registry.checklist(scenario, answers, verified_citizen(tracker))
         except RegistryUnavailable:
             apologise_unavailable(dispatcher)
             return []

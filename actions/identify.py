@@ -36,7 +36,7 @@ from actions.entries import (
 from actions.followups import INFO_INTENTS, info_answer
 from bot.nlu.intents import identify, leans_to, named_entry, scenario_of
 from bot.nlu.options import infer_answers, match_option
-from bot.registry.client import RegistryUnavailable
+from bot.registry.async_client import RegistryUnavailable
 from bot.render import scenario_citation
 
 NONE_CHOSEN = "none"
@@ -142,7 +142,7 @@ class ActionIdentifyScenario(Action):
         # (one HTTP round trip fewer in a turn; docs/benchmarks.md).
         unanswered = []
         if doc.get("questions"):
-            unanswered = (await registry.call(registry.checklist, entry_id, answers))["unanswered"]
+            unanswered = (await registry.checklist(entry_id, answers))["unanswered"]
         dispatcher.utter_message(response="utter_identified", entry_name=doc["name"])
         intent = (tracker.latest_message.get("intent") or {}).get("name")
         if intent in INFO_INTENTS:

@@ -17,7 +17,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.context import registry, verified_citizen
 from bot.privacy.erase import ERASE_SLOT
-from bot.registry.client import RegistryRejected, RegistryUnavailable
+from bot.registry.async_client import RegistryRejected, RegistryUnavailable
 from bot.settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -34,7 +34,7 @@ class ActionDeleteMyData(Action):
             dispatcher.utter_message(response="utter_data_deleted")
         else:
             try:
-                deleted = await registry.call(registry.delete_citizen_file, citizen)
+                deleted = await registry.delete_citizen_file(citizen)
                 dispatcher.utter_message(response="utter_data_deleted_with_file", deleted=deleted)
             except (RegistryUnavailable, RegistryRejected) as exc:
                 log.warning("deleting a citizen's file failed: %s", type(exc).__name__)

@@ -10,6 +10,7 @@ os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
 
 
 def main(argv: list[str] | None = None) -> int:
+    from bot.accounts import cli as users_cli
     from bot.nlu import cli as nlu_cli
     from bot.privacy import cli as privacy_cli
     from bot.registry import cli as registry_cli
@@ -23,6 +24,7 @@ def main(argv: list[str] | None = None) -> int:
     web_cli.add_parser(commands)
     privacy_cli.add_parser(commands)
     report_cli.add_parser(commands)
+    users_cli.add_parser(commands)
     run = commands.add_parser("run", help="start the whole system (registry, actions, Rasa, web)")
     run.add_argument("--no-train", action="store_true", help="use the newest model as it is")
     run.set_defaults(

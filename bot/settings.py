@@ -219,6 +219,20 @@ class PrivacySettings(Group):
     retention_days: int = 30
 
 
+class AccountSettings(Group):
+    """Staff accounts (bot/accounts/, docs/accounts.md); kept in the console's database."""
+
+    # A session ends after this many minutes without a request, and this many hours after sign-in.
+    session_idle_minutes: int = 120
+    session_hours: int = 12
+    # This many wrong passwords in a row lock the account for lockout_minutes.
+    lockout_failures: int = 5
+    lockout_minutes: int = 15
+
+    class Config:
+        env_prefix = PREFIX + "ACCOUNTS_"
+
+
 class SecretSettings(Group):
     """Credentials and keys. The defaults are for development only: production refuses them."""
 
@@ -228,7 +242,8 @@ class SecretSettings(Group):
     citizen_token_secret: str = "dev-citizen-token-secret-change-me-in-production"
     # Token for Rasa's HTTP API (tracker, events): staff tools use it.
     rasa_api_token: str = "dev-rasa-token"
-    # What hotline staff type to sign in to the console.
+    # Scripts' bearer token for the console API (X-Staff-Name names an existing account); people
+    # sign in with their own account (bot/accounts/).
     staff_token: str = "dev-staff-token"
     # Signs and encrypts what links carry (personal notice links, callback forms).
     link_secret: str = "dev-link-secret-change-me-in-production"
@@ -252,6 +267,7 @@ class Settings(Group):
     office: OfficeSettings = _group(OfficeSettings)
     scale: ScaleSettings = _group(ScaleSettings)
     privacy: PrivacySettings = _group(PrivacySettings)
+    accounts: AccountSettings = _group(AccountSettings)
     secrets: SecretSettings = _group(SecretSettings)
 
     def _or_sqlite(self, url: str, file: str) -> str:

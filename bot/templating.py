@@ -19,7 +19,15 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from markupsafe import Markup
 
 BOT = Path(__file__).resolve().parent
-FOLDERS = (BOT / "web" / "templates", BOT / "notice" / "templates", BOT / "callback" / "templates")
+FOLDERS = (
+    BOT / "web" / "templates",
+    BOT / "notice" / "templates",
+    BOT / "callback" / "templates",
+    BOT / "dashboard" / "templates",
+    BOT / "retrain" / "templates",
+    BOT / "registry_import" / "templates",
+    BOT / "admin" / "templates",
+)
 
 __all__ = ["Markup", "environment", "render"]
 

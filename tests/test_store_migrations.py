@@ -22,6 +22,8 @@ from alembic.migration import MigrationContext
 from sqlalchemy.engine import Engine
 
 from bot import migrate
+from bot.accounts.store import AccountStore
+from bot.accounts.store import metadata as accounts_metadata
 from bot.callback.store import CallbackBook
 from bot.callback.store import _metadata as callback_metadata
 from bot.feedback.store import FeedbackStore
@@ -152,6 +154,31 @@ def _callback_answers(book: CallbackBook) -> None:
     assert book.done(pending["id"], "staff-b") is not None and book.pending() == []
 
 
+def _account_rows() -> dict[str, list[dict[str, Any]]]:
+    now = time.time()
+    return {
+        "staff_accounts": [
+            {
+                "name": "li",
+                "role": "hotline",
+                "password_hash": "$argon2id$x",
+                "created": now,
+                "created_by": "cli",
+                "password_changed": now,
+            },
+        ],
+        "staff_sessions": [
+            {"id": "0" * 64, "account": "li", "created": now, "last_seen": now, "expires": now + 60}
+        ],
+    }
+
+
+def _account_answers(store: AccountStore) -> None:
+    account = store.get("li")
+    assert account is not None and account.active and account.role == "hotline" and account.failures == 0
+    assert store.session_counts() == {"li": 1}
+
+
 def _engine(url: str) -> Engine:
     return sa.create_engine(url, future=True)
 
@@ -172,6 +199,9 @@ STORES = {
         _notice_answers,
     ),
     "audit": StoreCase("bot.web.audit_migrations", audit_metadata, AuditLog, _audit_rows, _audit_answers),
+    "accounts": StoreCase(
+        "bot.accounts.migrations", accounts_metadata, AccountStore, _account_rows, _account_answers
+    ),
     "callbacks": StoreCase(
         "bot.callback.migrations",
         callback_metadata,

@@ -13,6 +13,8 @@ from typing import Any
 import jinja2
 import pytest
 
+from bot.accounts.roles import ADMIN, User
+from bot.accounts.web import admin_context
 from bot.callback.hours import parse_hours
 from bot.callback.web import _page as callback_page
 from bot.notice.page import NoticeMeta, notice_page
@@ -116,14 +118,44 @@ def test_hostile_text_on_the_callback_pages_comes_out_as_text():
         assert HOSTILE in "".join(parsed.text), kind
 
 
+def _account_page(**values: object) -> dict[str, object]:
+    event = {"when": HOSTILE, "action": HOSTILE, "actor": HOSTILE, "account": HOSTILE, "detail": HOSTILE}
+    user = User(HOSTILE, ADMIN, HOSTILE)
+    return {"user": user, "role_label": HOSTILE, "events": [event], "actions": {}, **values}
+
+
+def _users_page() -> dict[str, object]:
+    account = {
+        "name": HOSTILE,
+        "display": HOSTILE,
+        "role": ADMIN,
+        "active": True,
+        "must_change_password": False,
+        "development": False,
+        "locked_until": None,
+        "sessions": 0,
+    }
+    return {
+        **_account_page(message=HOSTILE, error=HOSTILE),
+        **admin_context(User(HOSTILE, ADMIN, HOSTILE), "/admin/users"),
+        "accounts": [account],
+        "roles": [(ADMIN, HOSTILE)],
+        "password": HOSTILE,
+        "password_for": HOSTILE,
+    }
+
+
 def test_hostile_text_on_the_portal_and_console_pages_comes_out_as_text():
     portal = page("portal.html", rasa_url=HOSTILE, demo_citizens={HOSTILE: HOSTILE})
     parsed = assert_inert(portal, expected_scripts=2)  # portal.js and widget.js
     assert ("data-server-url", HOSTILE) in parsed.attributes and ("value", HOSTILE) in parsed.attributes
     for name, values in (
-        ("login.html", {"error": HOSTILE}),
-        ("console.html", {"staff": HOSTILE, "rasa_url": HOSTILE}),
+        ("login.html", {"error": HOSTILE, "account_name": HOSTILE, "next": HOSTILE}),
+        ("console.html", {"staff": HOSTILE, "rasa_url": HOSTILE, "user": User(HOSTILE, ADMIN, HOSTILE)}),
         ("report.html", {"staff": HOSTILE}),
+        ("forbidden.html", {"message": HOSTILE}),
+        ("account.html", _account_page(must_change=True, message=HOSTILE, error=HOSTILE)),
+        ("users.html", _users_page()),
     ):
         text = page(name, **values)
         assert "<script>alert" not in text and HOSTILE in "".join(Page(text).text), name

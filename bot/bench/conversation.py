@@ -2,8 +2,9 @@
 
 A turn of ours is one message that names a matter without situation questions
 (held-out phrases, never training ones), so the reply must carry the checklist card:
-NLU, the rules, two actions and three registry calls are all in the path, and the
-card must equal the one rendered from the registry's own checklist. A stock turn is a
+NLU, the rules, two actions and two registry calls (the guide; its checklist with the
+one-time notice) are all in the path, and the card must equal the one rendered from the
+registry's own checklist. A stock turn is a
 greeting, a goodbye or "are you a bot?", whose reply must be the domain's response.
 Every request uses a new sender id, so every turn starts a conversation.
 
@@ -109,7 +110,7 @@ def _plain(data: Any) -> Any:
     return json.loads(json.dumps(data, ensure_ascii=False))
 
 
-def _card_check(scenario: str, checklist: dict[str, Any]) -> Callable[[Any], str | None]:
+def card_check(scenario: str, checklist: dict[str, Any]) -> Callable[[Any], str | None]:
     """The reply must hold one card, the one the registry's checklist renders to (with whatever
     one-time notice link the bot issued for it: each turn gets its own)."""
 
@@ -146,7 +147,7 @@ def our_probes(registry_url: str) -> list[Probe]:
         scenario = record.get("scenario", "")
         if scenario in one_turn:
             probes.append(
-                Probe(record["text"], intent_of(scenario), _card_check(scenario, expected[scenario]))
+                Probe(record["text"], intent_of(scenario), card_check(scenario, expected[scenario]))
             )
     return probes
 

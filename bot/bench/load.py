@@ -18,6 +18,7 @@ from typing import Any
 import aiohttp
 import numpy as np
 
+from bot.bench.footprint import CpuMeter
 from bot.bench.progress import Progress
 
 # A check returns None when the answer is right, else a short description of what is wrong.
@@ -86,8 +87,8 @@ def latency_stats(latencies_ms: Sequence[float]) -> dict[str, float | None]:
     }
 
 
-async def _one(session: aiohttp.ClientSession, call: Call, timeout: float) -> tuple[float, str | None]:
-    """(latency in ms, None or the kind of error: 'http', 'timeout' or 'wrong: …')."""
+async def timed_post(session: aiohttp.ClientSession, call: Call, timeout: float) -> tuple[float, str | None]:
+    """One call: (latency in ms, None or the kind of error: 'http', 'timeout' or 'wrong: …')."""
     started = time.perf_counter()
     try:
         async with session.post(
@@ -117,7 +118,7 @@ async def _run(
 
         async def worker() -> None:
             for call in queue:  # a shared iterator: each call is taken by exactly one worker
-                elapsed, problem = await _one(session, call, timeout)
+                elapsed, problem = await timed_post(session, call, timeout)
                 latencies.append(elapsed)
                 if problem is not None:
                     errors[problem.split(":")[0]] += 1
@@ -139,17 +140,25 @@ def run_load(
     warmup: Sequence[Call] = (),
     timeout: float = 30.0,
     quiet: bool = False,
+    meter: CpuMeter | None = None,
 ) -> LoadResult:
-    """Warm up (untimed, errors ignored), then time ``calls`` at ``concurrency``; prints one line."""
+    """Warm up (untimed, errors ignored), then time ``calls`` at ``concurrency``; prints one line.
+
+    With ``meter``, the servers' CPU time per request over the timed calls (not the warm-up)."""
     if warmup:
         asyncio.run(_run(label + " warm-up", warmup, min(concurrency, len(warmup)), timeout, None))
     progress = None if quiet else Progress(f"{label} c={concurrency}", len(calls))
+    if meter is not None:
+        meter.start()
     result = asyncio.run(_run(label, calls, concurrency, timeout, progress))
+    if meter is not None:
+        result.cpu_ms_per_request = meter.per_request(len(calls))
     s = result.summary()
     if not quiet:
         print(
             f"[bench] {label:<22} c={concurrency:<3} n={len(calls):<5} p50 {s['p50_ms']:8.2f} ms  "
-            f"p99 {s['p99_ms']:8.2f} ms  {s['throughput_rps']:7.1f}/s  errors {result.error_count}",
+            f"p99 {s['p99_ms']:8.2f} ms  {s['throughput_rps']:7.1f}/s  errors {result.error_count}"
+            + "".join(f"  {name} CPU {ms:g} ms/req" for name, ms in result.cpu_ms_per_request.items()),
             flush=True,
         )
     return result

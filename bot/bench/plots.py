@@ -89,6 +89,55 @@ def latency_cdf(results: dict[str, Any], path: Path, concurrency: str = "1") -> 
     return _save(fig, path)
 
 
+def multiturn(results: dict[str, Any], path: Path) -> Path | None:
+    """Whole conversations: each turn's median and p99 by its place in the conversation (one line per
+    bot and concurrency), and the CPU a conversation costs in each server, ours beside the stock bot."""
+    runs = results.get("runs") or {}
+    if not runs:
+        return None
+    fig, (turns, cpu) = plt.subplots(1, 2, figsize=(12, 4.2), gridspec_kw={"width_ratios": [3, 2]})
+    for bot, by_c in runs.items():
+        for level, style in zip(sorted(by_c, key=int), ("-", ":"), strict=False):
+            stats = by_c[level]["by_turn"]
+            places = list(range(1, len(stats) + 1))
+            colour = COLOURS[bot]
+            turns.plot(
+                places,
+                [s["p50_ms"] for s in stats],
+                "o" + style,
+                color=colour,
+                label=f"{bot} median, c={level}",
+            )
+            turns.plot(
+                places,
+                [s["p99_ms"] for s in stats],
+                "s" + style,
+                color=colour,
+                alpha=0.5,
+                label=f"{bot} p99, c={level}",
+            )
+    turns.axhline(TURN_P99_TARGET_MS, color="black", lw=0.8, ls=":", label="p99 target at 8")
+    turns.set(title="Latency by turn of the conversation", xlabel="turn", ylabel="latency (ms)", yscale="log")
+    turns.set_xticks([1, 2, 3, 4])
+    turns.legend(fontsize=7)
+    turns.grid(alpha=0.3)
+    level = "1" if all("1" in by_c for by_c in runs.values()) else min(next(iter(runs.values())), key=int)
+    names = list(runs)
+    servers = sorted({s for bot in names for s in runs[bot][level].get("cpu_ms_per_conversation") or {}})
+    left = np.zeros(len(names))
+    cmap = plt.get_cmap("tab10")
+    for i, server in enumerate(servers):
+        widths = np.array(
+            [(runs[bot][level].get("cpu_ms_per_conversation") or {}).get(server, 0.0) for bot in names]
+        )
+        cpu.barh(names, widths, left=left, color=cmap(i), label=server)
+        left += widths
+    cpu.invert_yaxis()
+    cpu.set(title=f"CPU per conversation (c={level})", xlabel="CPU ms per conversation")
+    cpu.legend(fontsize=7)
+    return _save(fig, path)
+
+
 def _entries(run: dict[str, Any]) -> int:
     """A synthetic registry's size: every entry a person can ask for (scenarios only in older runs)."""
     return run.get("entries") or run["scenarios"]

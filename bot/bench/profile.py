@@ -46,7 +46,10 @@ PARTS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("Rasa: calling the action server", ("/rasa/core/actions/action.py", "/rasa/utils/endpoints")),
     ("dialogue: tracker, domain, events", ("/rasa/shared/core/",)),
     ("Rasa: model graph, processor", ("/rasa/engine/", "/rasa/core/processor", "/rasa/core/agent")),
-    ("actions: registry client (requests)", ("/bot/registry/client", "/requests/", "/urllib3/")),
+    (
+        "actions: registry client (our part; aiohttp's is under HTTP)",
+        ("/bot/registry/async_client", "/bot/registry/api_calls", "/bot/registry/client", "/requests/"),
+    ),
     ("actions: our code", ("/actions/", "/bot/nlu/", "/bot/render", "/bot/identity")),
     ("actions: rasa_sdk", ("/rasa_sdk/",)),
     ("registry: store (SQLAlchemy)", ("/bot/registry/store", "/sqlalchemy/", "/psycopg2/")),

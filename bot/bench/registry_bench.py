@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bot.bench.footprint import peak_rss_mb, service_rss_mb
+from bot.bench.footprint import CpuMeter, peak_rss_mb, service_rss_mb
 from bot.bench.load import Call, latency_stats, run_load
 from bot.bench.progress import stage
 from bot.bench.servers import REGISTRY_TOKEN, RegistryOnly, registry_settings
@@ -189,7 +189,11 @@ def measure_size(
         warmup = checklist_calls(service.url, scaled, min(100, requests), seed=11)
         loads = []
         for c in concurrencies:
-            result = run_load(f"checklist {backend} {scaled.factor}x", calls, c, warmup=warmup).to_json()
+            # The service's CPU time per request: what a checklist costs, which other people's load
+            # on the machine disturbs far less than its latency.
+            meter = CpuMeter([service])
+            loaded = run_load(f"checklist {backend} {scaled.factor}x", calls, c, warmup=warmup, meter=meter)
+            result = loaded.to_json()
             if c == 1:  # one client: the latencies are in the order of the calls
                 result["by_kind"] = by_kind(result["latencies_ms"], kinds)
             loads.append(result)

@@ -16,7 +16,7 @@ from bot.bench import plots
 BEGIN = "<!-- bench:begin (written by `make bench`; edit outside these markers) -->"
 END = "<!-- bench:end -->"
 TITLE = "# Benchmarks\n\nLatency, throughput, scale and footprint, measured by `make bench`.\n"
-SECTIONS = ("run", "conversation", "identification", "registry", "footprint", "profile")
+SECTIONS = ("run", "conversation", "multiturn", "identification", "registry", "footprint", "profile")
 # Identification over the whole portal may cost at most this many times the parse of the 40-scenario model.
 PARSE_RATIO_TARGET = 2.0
 RASA_RSS_TARGET_MB = 1200
@@ -111,6 +111,7 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
             "turn p99 at 8 ≤ 300 ms",
         ):
             add(name, None, None)
+    out += multiturn_targets(results.get("multiturn") or {})
     runs = (results.get("registry") or {}).get("runs") or []
     largest = [r for r in runs if r["factor"] == max(x["factor"] for x in runs)]
     for run in largest:
@@ -156,6 +157,114 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
         None if rss is None else rss <= RASA_RSS_TARGET_MB,
     )
     return out
+
+
+def multiturn_ratios(multiturn: dict[str, Any]) -> dict[str, dict[str, float | None]]:
+    """Ours over stock for whole conversations at each concurrency: turn median and p99, conversations
+    per second, and the CPU a conversation costs (all servers together)."""
+    ours, stock = multiturn["runs"]["ours"], multiturn["runs"]["stock"]
+    return {
+        c: {
+            "p50": _ratio(ours[c]["p50_ms"], stock[c]["p50_ms"]),
+            "p99": _ratio(ours[c]["p99_ms"], stock[c]["p99_ms"]),
+            "throughput": _ratio(ours[c]["conversations_per_s"], stock[c]["conversations_per_s"]),
+            "cpu": _ratio(_cpu_total(ours[c]), _cpu_total(stock[c])),
+        }
+        for c in ours
+        if c in stock
+    }
+
+
+def _cpu_total(run: dict[str, Any]) -> float | None:
+    values = (run.get("cpu_ms_per_conversation") or {}).values()
+    return round(sum(values), 2) if values else None
+
+
+def multiturn_targets(multiturn: dict[str, Any]) -> list[dict[str, Any]]:
+    """The whole-turn targets again, for conversations of several turns (None when not measured)."""
+    if not multiturn.get("runs"):
+        return [
+            {
+                "target": "multi-turn conversations: turn median ours/stock ≤ 1.0",
+                "measured": None,
+                "met": None,
+            }
+        ]
+    r = multiturn_ratios(multiturn)
+    out = []
+    median = r.get("1", {}).get("p50")
+    out.append(
+        {
+            "target": "multi-turn: turn median at concurrency 1, ours/stock ≤ 1.0",
+            "measured": median,
+            "met": None if median is None else median <= 1.0,
+        }
+    )
+    for c in sorted((c for c in r if c != "1"), key=int):
+        ratio = r[c]["throughput"]
+        out.append(
+            {
+                "target": f"multi-turn: conversations per second at concurrency {c}, ours/stock ≥ 1.0",
+                "measured": ratio,
+                "met": None if ratio is None else ratio >= 1.0,
+            }
+        )
+    if "8" in multiturn["runs"]["ours"]:
+        p99 = multiturn["runs"]["ours"]["8"]["p99_ms"]
+        out.append(
+            {
+                "target": "multi-turn: turn p99 at concurrency 8 ≤ 300 ms",
+                "measured": f"{p99:.0f} ms",
+                "met": p99 <= 300,
+            }
+        )
+    errors = sum(run["errors"] for bot in multiturn["runs"].values() for run in bot.values())
+    out.append(
+        {"target": "multi-turn: errors (wrong answers included) = 0", "measured": errors, "met": errors == 0}
+    )
+    return out
+
+
+def _multiturn_lines(multiturn: dict[str, Any]) -> list[str]:
+    if not multiturn.get("runs"):
+        return [
+            "Not measured in this run (`--parts multiturn` serves both bots and has whole conversations)."
+        ]
+    bots, r = multiturn["bots"], multiturn_ratios(multiturn)
+    ours = bots["ours"]
+    lines = [
+        f"A conversation of ours has {ours['turns_per_conversation']} turns: the person describes their "
+        "situation (a held-out phrase of a scenario with two situation questions), answers the two questions "
+        "the bot asks by typing an option offered, gets the checklist card (equal to the registry's for those "
+        f"answers) and asks which departments handle it ({ours['conversations']} conversations used, "
+        f"{len(ours['excluded'])} left out because the bot reads the description otherwise: another "
+        "entry, or an answer taken from its words; listed in the JSON). A "
+        'stock conversation is its own story (greet, unhappy, affirm) and its rule for "are you a bot?" '
+        f"({bots['stock']['conversations']} used), each reply its domain's response. Each conversation has a "
+        "sender of its own; turn *n* is the *n*-th message of a conversation. *CPU ms per conversation*: all "
+        "the servers a conversation passes through.",
+        "",
+        "| clients | bot | conversations | turn 1 median ms | turn 2 | turn 3 | turn 4 | all turns median ms "
+        "| p99 ms | conversations/s | errors | CPU ms per conversation (server: ms) |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for c in sorted(multiturn["runs"]["ours"], key=int):
+        for bot in ("ours", "stock"):
+            s = multiturn["runs"][bot][c]
+            turns = [_ms(t["p50_ms"]) for t in s["by_turn"]] + ["–"] * (4 - len(s["by_turn"]))
+            cpu = ", ".join(f"{k} {v:g}" for k, v in (s.get("cpu_ms_per_conversation") or {}).items()) or "–"
+            rate = s["conversations_per_s"]
+            lines.append(
+                f"| {c} | {bot} | {s['conversations']} | {' | '.join(turns[:4])} | {_ms(s['p50_ms'])} "
+                f"| {_ms(s['p99_ms'])} | {'–' if rate is None else f'{rate:.1f}'} | {s['errors']} | {cpu} |"
+            )
+        x = r[c]
+        lines.append(
+            f"| {c} | **ours/stock** | | | | | | **{x['p50']}** | **{x['p99']}** | **{x['throughput']}** | "
+            f"| **{x['cpu']}** |"
+        )
+    lines += ["", "![multi-turn conversations](benchmarks/multiturn.png)"]
+    return lines
 
 
 def _run_lines(run: dict[str, Any]) -> list[str]:
@@ -250,9 +359,10 @@ def _size_lines(runs: list[dict[str, Any]]) -> list[str]:
 def _latency_row(head: str, what: str, s: dict[str, Any], rate: bool = True) -> str:
     rps = f"{s['throughput_rps']:.0f}" if rate and s.get("throughput_rps") else ""
     errors = s.get("errors", "") if rate else ""
+    cpu = (s.get("cpu_ms_per_request") or {}).get("registry") if rate else None
     return (
         f"{head}| {what} | {s.get('requests', '')} | {_ms(s['p50_ms'])} | {_ms(s['p95_ms'])} "
-        f"| {_ms(s['p99_ms'])} | {rps} | {errors} |"
+        f"| {_ms(s['p99_ms'])} | {rps} | {errors} | {'' if cpu is None else f'{cpu:g}'} |"
     )
 
 
@@ -273,10 +383,12 @@ def _registry_lines(registry: dict[str, Any]) -> list[str]:
         "",
         "*Data path*: the same requests without HTTP (the store's queries and the checklist engine, in "
         "the benchmark's process): what grows with the registry, apart from the web framework. The "
-        "*scenario* and *matter* rows split the one-client requests by the kind of guide asked for.",
+        "*scenario* and *matter* rows split the one-client requests by the kind of guide asked for. "
+        "*CPU ms/request*: the registry server's CPU time per request (from /proc), which other people's "
+        "load on the machine disturbs far less than the latencies.",
         "",
-        "| database | size | clients | requests | median ms | p95 ms | p99 ms | req/s | errors |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| database | size | clients | requests | median ms | p95 ms | p99 ms | req/s | errors | CPU ms/request |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in sorted(runs, key=lambda r: (r["backend"], r["factor"])):
         head = f"| {r['backend']} | {r['factor']}× "
@@ -448,6 +560,10 @@ def generated_block(results: dict[str, Any]) -> str:
         "",
         *_conversation_lines(results.get("conversation") or {}),
         "",
+        "## Multi-turn conversations: ours against the stock bot's stories",
+        "",
+        *_multiturn_lines(results.get("multiturn") or {}),
+        "",
         "## Identification at the real size: ours against today's model",
         "",
         *_ident_lines(results.get("identification") or {}, results.get("footprint") or {}),
@@ -487,6 +603,7 @@ def write(results: dict[str, Any], out: Path) -> Path:
     conv = results.get("conversation") or {}
     plots.conversation(conv, data_dir / "conversation.png")
     plots.latency_cdf(conv, data_dir / "turn_latency_cdf.png")
+    plots.multiturn(results.get("multiturn") or {}, data_dir / "multiturn.png")
     plots.registry_scale(results.get("registry") or {}, data_dir / "registry_scale.png")
     plots.profile(results.get("profile") or {}, data_dir / "profile.png")
     md = out / "benchmarks.md"

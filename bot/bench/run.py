@@ -22,6 +22,7 @@ from bot.bench.conversation import Bot, compare, our_probes, stock_probes
 from bot.bench.footprint import peak_rss_mb, service_rss_mb
 from bot.bench.identification import run_identification
 from bot.bench.load import run_load
+from bot.bench.multiturn import Talker, our_scripts, run_multiturn, stock_scripts
 from bot.bench.profile import breakdown, sampling
 from bot.bench.progress import stage
 from bot.bench.registry_bench import run_registry_bench
@@ -52,6 +53,8 @@ class Plan:
     registry_concurrencies: tuple[int, ...] = (1,)
     # /model/parse requests per model, ours and today's, at one client (0: not measured).
     ident_requests: int = 0
+    # Whole multi-turn conversations per concurrency, for each bot (bot/bench/multiturn.py).
+    multiturn_counts: dict[int, int] = field(default_factory=dict)
 
     @property
     def conversation(self) -> bool:
@@ -69,6 +72,7 @@ FULL = Plan(
     registry_requests=1000,
     registry_concurrencies=(1, 8),
     ident_requests=1000,
+    multiturn_counts={1: 100, 8: 200},
 )
 # Everything a full run does, with few requests: for trying the harness, not for the docs.
 QUICK = Plan(
@@ -79,10 +83,11 @@ QUICK = Plan(
     profile_turns=40,
     registry_requests=100,
     ident_requests=100,
+    multiturn_counts={1: 10, 8: 16},
 )
 SMOKE = Plan(name="smoke")
 PLANS = {p.name: p for p in (FULL, QUICK, SMOKE)}
-PARTS = ("conversation", "identification", "registry")
+PARTS = ("conversation", "multiturn", "identification", "registry")
 
 
 def _model_mb(path: Path) -> float:
@@ -117,8 +122,15 @@ def _train_both(work: Path, results: dict[str, Any]) -> tuple[Path, Path, Path]:
     return our_model, stock_project, stock_model
 
 
-def _conversation(plan: Plan, work: Path, results: dict[str, Any], reuse: bool = False) -> None:
-    """Train both bots, serve both, then NLU, turns, profile and memory, into ``results``.
+def _conversation(
+    plan: Plan,
+    work: Path,
+    results: dict[str, Any],
+    reuse: bool = False,
+    parts: tuple[str, ...] = PARTS,
+) -> None:
+    """Train both bots, serve both, then NLU, turns, profile and memory (part ``conversation``) and
+    multi-turn conversations (part ``multiturn``), into ``results``.
 
     ``reuse`` (for working on the harness) serves the models a previous run left in ``work``
     instead of training, and reports no training figures.
@@ -143,6 +155,18 @@ def _conversation(plan: Plan, work: Path, results: dict[str, Any], reuse: bool =
     try:
         check_configuration(stack.service("rasa"))
         served = [stack.service(n) for n in ("rasa", "actions", "registry")]
+        if "multiturn" in parts and plan.multiturn_counts:
+            with stage("multi-turn conversations: ours and stock"):
+                results["multiturn"] = run_multiturn(
+                    Talker(
+                        "ours", stack.service("rasa").url, our_scripts(stack.service("registry").url), served
+                    ),
+                    Talker("stock", stock.url, stock_scripts(stock_project), [stock]),
+                    plan.multiturn_counts,
+                    plan.warmup,
+                )
+        if "conversation" not in parts:
+            return
         ours = Bot("ours", stack.service("rasa").url, our_probes(stack.service("registry").url), served)
         baseline = Bot("stock", stock.url, stock_probes(stock_project), [stock])
         with stage("trying every message once (warm-up)"):
@@ -233,8 +257,8 @@ def run(
         f"load average {results['run']['load_average_start']}",
         flush=True,
     )
-    if plan.conversation and "conversation" in parts:
-        _conversation(plan, work, results, reuse)
+    if plan.conversation and {"conversation", "multiturn"} & set(parts):
+        _conversation(plan, work, results, reuse, parts)
     if plan.ident_requests and "identification" in parts:
         _identification(plan, work, results, reuse)
     if "registry" in parts:
@@ -269,6 +293,10 @@ def summary_line(results: dict[str, Any]) -> str:
         r = report.ratios(conv, "turn")
         line += f"; turn median ours/stock {r['1']['p50']} at 1 client"
         line += "".join(f", throughput ratio {v['throughput']} at {c}" for c, v in r.items() if c != "1")
+    multiturn = results.get("multiturn") or {}
+    if multiturn.get("runs"):
+        m = report.multiturn_ratios(multiturn)
+        line += f"; multi-turn median ours/stock {m.get('1', {}).get('p50')} at 1 client"
     ident = results.get("identification") or {}
     if ident.get("nlu"):
         parse = report.ident_ratios(ident)

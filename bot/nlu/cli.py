@@ -37,6 +37,7 @@ TRAIN_ARGS = [
 def add_parsers(commands: argparse._SubParsersAction) -> None:
     p = commands.add_parser("train", help="build registry-derived inputs and train the Rasa model")
     p.add_argument("--force", action="store_true", help="train even if nothing changed")
+    p.add_argument("--out", type=Path, help="where models are kept (default: models/)")
     p.set_defaults(run=run_train)
     p = commands.add_parser(
         "validate", help="check the registry, the NLU data, domain and rules (no warnings allowed)"
@@ -56,8 +57,9 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:
     p.set_defaults(run=run_rerank)
 
 
-def latest_model() -> Path | None:
-    models = sorted(MODELS.glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)
+def latest_model(directory: Path | None = None) -> Path | None:
+    """The newest model archive in ``directory`` (models/ when None)."""
+    models = sorted((directory or MODELS).glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)
     return models[-1] if models else None
 
 
@@ -66,9 +68,14 @@ def prepare_inputs() -> dict[str, int]:
     return build_training_inputs(load_registry(registry_dir), registry_dir=registry_dir)
 
 
-def train(force: bool = False) -> Path:
-    """Train unless the newest model came from the same inputs (bot/nlu/fingerprint.py) or with
-    ``force``; keep the newest two models."""
+def _shown(path: Path) -> str:
+    return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
+
+
+def train(force: bool = False, out: Path | None = None) -> Path:
+    """Train unless the newest model in ``out`` (models/ when None) came from the same inputs
+    (bot/nlu/fingerprint.py) or with ``force``; keep the newest two models there."""
+    out = out or MODELS
     counts = prepare_inputs()
     print(
         f"[train] from the registry: {counts['scenarios']} scenario intents "
@@ -77,10 +84,10 @@ def train(force: bool = False) -> Path:
         flush=True,
     )
     fingerprint = inputs_fingerprint(TRAIN_ARGS)
-    newest = latest_model()
+    newest = latest_model(out)
     if not force and newest is not None and recorded_fingerprint(newest) == fingerprint:
         print(
-            f"[train] nothing changed since {newest.relative_to(ROOT)}: using it "
+            f"[train] nothing changed since {_shown(newest)}: using it "
             "(python -m bot train --force, or make train FORCE=1, trains anyway)",
             flush=True,
         )
@@ -88,18 +95,18 @@ def train(force: bool = False) -> Path:
     started = time.monotonic()
     # `python -m bot validate` (run by `make test` before training) checks the data with
     # warnings as errors; training does not check it a second time.
-    args = ["train", *TRAIN_ARGS, "--skip-validation", "--out", str(MODELS), *(["--force"] if force else [])]
+    args = ["train", *TRAIN_ARGS, "--skip-validation", "--out", str(out), *(["--force"] if force else [])]
     if _rasa(*args).returncode != 0:
         raise RuntimeError("rasa train failed (see above)")
-    model = latest_model()
+    model = latest_model(out)
     if model is None:
         raise RuntimeError("rasa train produced no model")
     record_fingerprint(model, fingerprint)
-    for old in sorted(MODELS.glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)[:-2]:
+    for old in sorted(out.glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)[:-2]:
         old.unlink()
         fingerprint_file(old).unlink(missing_ok=True)
     print(
-        f"[train] done in {time.monotonic() - started:.0f}s: {model.relative_to(ROOT)} "
+        f"[train] done in {time.monotonic() - started:.0f}s: {_shown(model)} "
         f"({model.stat().st_size / 1e6:.1f} MB)",
         flush=True,
     )
@@ -143,7 +150,7 @@ def run_validate(args: argparse.Namespace) -> int:
 
 
 def run_train(args: argparse.Namespace) -> int:
-    train(force=args.force)
+    train(force=args.force, out=args.out)
     return 0
 
 

@@ -271,6 +271,7 @@ def _run(settings: Settings, train_first: bool) -> int:
 
 
 def _print_up(settings: Settings, stack: Stack, log_dir: Path, seconds: float) -> None:
+    from bot.accounts.startup import staff_sign_in
     from bot.privacy.retention import purge
 
     purged = purge(settings)  # docs/privacy.md: conversations idle longer than retention_days
@@ -289,9 +290,7 @@ def _print_up(settings: Settings, stack: Stack, log_dir: Path, seconds: float) -
         "Telegram /webhooks/telegram/webhook (with a bot token; docs/channels.md)"
     )
     print(f"  web server     http://localhost:{settings.web.port}/   (demo portal with the chat widget)")
-    print(
-        f"  staff console  http://localhost:{settings.web.port}/console   (staff token: setting staff_token)"
-    )
+    print(f"  staff console  http://localhost:{settings.web.port}/console   ({staff_sign_in(settings)})")
     for line in getattr(stack, "describe", list)():
         print(line)
     print("  Ctrl-C stops everything.", flush=True)

@@ -12,6 +12,7 @@ from bot.registry.files import Registry, RegistryError, load_registry
 from bot.registry.seed_import import import_seed, refresh_seed
 from bot.registry.stats import registry_stats
 from bot.registry.store import Store
+from bot.registry_import import cli as import_options
 from bot.render import checklist_text, stats_lines
 from bot.settings import ROOT, Settings, get_settings
 
@@ -34,6 +35,8 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         help="first replace the project's copy of the seed (data/sources/hunan) with DIR, then import it",
     )
     p.add_argument("--out", type=Path, default=None, help="registry directory (default: data/registry)")
+    import_options.add_import_options(p)  # --dry-run, --sheet (bot/registry_import/cli.py)
+    import_options.add_template_parser(sub)
     sub.add_parser("validate", help="load and cross-check data/registry")
     p = sub.add_parser("stats", help="share of requirements exempt or submitted once")
     p.add_argument("--json", action="store_true")
@@ -56,6 +59,8 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     settings = get_settings()
     directory = settings.registry.dir
+    if import_options.wants(args):
+        return import_options.run(args, settings)
     try:
         if args.action == "import":
             out = args.out or directory
@@ -79,6 +84,7 @@ def run(args: argparse.Namespace) -> int:
                 f"（{counts['by_code']} 项按标准材料编码归并），"
                 f"目录 {counts['materials']} 项标准材料（新增 {counts['new_materials']} 项），"
                 f"事项目录 {counts['catalogue']} 项（{counts['catalogue_linked']} 项有材料清单）；"
+                f"保留编辑器中人工审定的字段 {counts['kept']} 处；"
                 f"digest {registry.digest}。"
             )
             return 0

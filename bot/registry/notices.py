@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import logging
 from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import Any
@@ -26,6 +27,8 @@ from bot.registry.api_models import ScenarioAnswers
 from bot.registry.checklist import AnswerError, validate_answers
 from bot.registry.store import Store
 from bot.registry.versions import Versions
+
+log = logging.getLogger(__name__)
 
 # The table as the newest migration leaves it (bot/registry/notices_migrations; tests/test_store_migrations.py).
 metadata = sa.MetaData()
@@ -80,15 +83,42 @@ class NoticeBook:
         return dict(row._mapping) | {"answers": json.loads(row.answers)}
 
 
-def notices_router(store: Callable[[], Store]) -> APIRouter:
-    """``POST /notices`` (issue the code of a checklist's notice) and ``GET /notices/{code}``."""
-    router = APIRouter()
+def notice_book(store: Callable[[], Store]) -> Callable[[], NoticeBook]:
+    """The service's one NoticeBook, made on first use (which migrates its table once): shared by
+    ``POST /notices`` and by ``POST /checklist`` when it issues the answer's notice itself."""
     made: list[NoticeBook] = []
 
     def book() -> NoticeBook:
         if not made:
-            made.append(NoticeBook(store().engine))  # migrates the table once, on first use
+            made.append(NoticeBook(store().engine))
         return made[0]
+
+    return book
+
+
+def notice_of_answer(
+    book: Callable[[], NoticeBook], scenario_id: str, answers: dict[str, str], current: dict[str, Any] | None
+) -> dict[str, Any] | None:
+    """The notice issued with a checklist (``"notice": true``; one request an answer).
+
+    ``answers`` are the checklist's own, already validated. The answer stands without its notice,
+    as it did when the bot asked for the notice in a request of its own: None when no registry
+    version is recorded yet (``POST /notices`` says 409) or the store refuses the write (a 5xx)."""
+    if current is None:
+        return None
+    try:
+        return book().issue(scenario_id, answers, current["number"])
+    except sa.exc.SQLAlchemyError:
+        log.exception("the notice of a checklist for %s was not issued", scenario_id)
+        return None
+
+
+def notices_router(
+    store: Callable[[], Store], shared_book: Callable[[], NoticeBook] | None = None
+) -> APIRouter:
+    """``POST /notices`` (issue the code of a checklist's notice) and ``GET /notices/{code}``."""
+    router = APIRouter()
+    book = shared_book or notice_book(store)
 
     @router.post("/notices", status_code=201)
     def issue(body: ScenarioAnswers) -> dict[str, Any]:

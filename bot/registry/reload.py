@@ -15,6 +15,7 @@ from pathlib import Path
 
 import yaml
 
+from bot.registry import changelog
 from bot.registry.files import RegistryError, content_digest, load_registry
 from bot.registry.store import Store
 
@@ -34,6 +35,7 @@ class Reloader:
         self.directory, self.store, self.with_demo = directory, store, with_demo
         self.digest = digest
         self._signature = _signature(directory)
+        self._noted = changelog.latest_id(directory)  # a change the editor publishes names its source
 
     def check(self) -> bool:
         """Load and sync the files if their content changed since the last look; True if it did."""
@@ -48,7 +50,8 @@ class Reloader:
         except (RegistryError, yaml.YAMLError, ValueError, KeyError, TypeError, OSError) as exc:
             log.warning("registry files changed but do not load (%s); keeping the last good version", exc)
             return False
-        self.store.sync(registry, with_demo=self.with_demo)
+        note, self._noted = changelog.note_since(self.directory, self._noted)
+        self.store.sync(registry, with_demo=self.with_demo, note=note)
         self.digest = registry.digest
         log.info("registry reloaded: digest %s", registry.digest)
         return True

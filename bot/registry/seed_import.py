@@ -18,6 +18,16 @@ refreshes what the seed states:
 * ``catalogue.yml``: every ordinary matter the portal lists, by ``service_id``,
   with ``matter`` pointing to the detailed matter where there is one; an entry's
   curated ``aliases`` are carried over from the existing file by ``service_id``.
+
+A seed fact people changed through the registry editor (bot/admin) is listed in
+the record's ``kept`` key (a guide's or catalogue entry's ``name``; a
+requirement's ``necessity``, ``condition``, ``issuer``, ``exemption``): the
+import keeps that field as the file has it (or its absence) instead of the
+seed's, so a re-import never silently undoes reviewed, sourced work. Catalogue
+materials (``materials.yml``) need no such mark: the import keeps every existing
+entry and only derives ``fetchable`` and learns codes. (The files' header
+comments predate ``kept`` and stay as they are: changing them would rewrite
+every file; docs/registry.md says it.)
 """
 
 from __future__ import annotations
@@ -36,6 +46,11 @@ from bot.registry.model import ISSUER_KINDS
 
 CURATED_SCENARIO_KEYS = ("aliases", "questions")
 CURATED_REQUIREMENT_KEYS = ("condition", "when")
+# The key listing the seed facts people set through the editor, and which facts it may list.
+KEPT_KEY = "kept"
+KEPT_GUIDE_KEYS = ("name",)
+KEPT_CATALOGUE_KEYS = ("name",)
+KEPT_REQUIREMENT_KEYS = ("necessity", "condition", "issuer", "exemption")
 _SOURCE_CODE_KIND = {"10": "applicant", "20": "government", "99": "third_party"}
 _FETCH_BY_EXEMPTION = {
     "e_licence_verification": "e_licence",
@@ -272,6 +287,24 @@ def _place(
     return found
 
 
+def keep_edited(record: dict[str, Any], existing: dict[str, Any], allowed: tuple[str, ...]) -> None:
+    """Put back in ``record`` the fields ``existing`` lists under ``kept`` (as the file has them, or
+    absent when the file has none), and the ``kept`` list itself.
+
+    ``record`` is the seed's version of the same record, so the edited fields stay where they are
+    and the ``kept`` key goes where the editor puts it (at the caller's place for it, else last).
+    """
+    kept = [k for k in existing.get(KEPT_KEY) or [] if k in allowed]
+    for key in kept:
+        record[key] = existing.get(key)
+    if kept:
+        record[KEPT_KEY] = kept
+
+
+def _kept_count(record: dict[str, Any]) -> int:
+    return len(record.get(KEPT_KEY) or [])
+
+
 def _requirement(
     raw: dict[str, Any], entry: dict[str, Any], claim: dict[str, Any], curated: dict[str, Any]
 ) -> dict[str, Any]:
@@ -320,6 +353,7 @@ def _requirement(
     for key in CURATED_REQUIREMENT_KEYS:
         if key in curated:
             requirement[key] = curated[key]
+    keep_edited(requirement, curated, KEPT_REQUIREMENT_KEYS)
     if requirement["holder"] == "self":
         del requirement["holder"]
     return {k: v for k, v in requirement.items() if v is not None}
@@ -367,6 +401,7 @@ def _scenario(
         "id": seed["id"],
         "name": seed["scenario"],
         "aliases": existing.get("aliases") or [],
+        KEPT_KEY: None,
         "region": seed.get("region"),
         "area": seed.get("area"),
         "theme_code": seed.get("theme_code"),
@@ -404,6 +439,7 @@ def _scenario(
     }
     scenario["matters"] = [{k: v for k, v in m.items() if v is not None} for m in scenario["matters"]]
     scenario["contact"] = {k: v for k, v in scenario["contact"].items() if v is not None}
+    keep_edited(scenario, existing, KEPT_GUIDE_KEYS)
     kept = {k: v for k, v in scenario.items() if v not in (None, [], {})}
     kept["requirements"] = requirements  # an empty list is a fact worth showing
     return kept
@@ -449,6 +485,7 @@ def _matter(
         "kind": "matter",
         "name": seed["name"],
         "aliases": existing.get("aliases") or [],
+        KEPT_KEY: None,
         "service_id": seed["service_id"],
         "matter_code": seed.get("matter_code"),
         "business_code": seed.get("business_code"),
@@ -478,21 +515,25 @@ def _matter(
     for key in ("promised_days", "legal_days"):
         if seed.get(key) not in (None, "") and matter[key] is None:
             matter["details"][f"{key}_text"] = str(seed[key])
+    keep_edited(matter, existing, KEPT_GUIDE_KEYS)
     kept = {k: v for k, v in matter.items() if v not in (None, [], {})}
     kept["requirements"] = requirements
     return kept
 
 
 def _catalogue_entry(
-    raw: dict[str, Any], matter: str | None, aliases: list[str] | None = None
+    raw: dict[str, Any], matter: str | None, existing: dict[str, Any] | None = None
 ) -> dict[str, Any]:
-    """One line of ``catalogue.yml`` from the seed's listing; ``aliases`` are the curated ones."""
+    """One line of ``catalogue.yml`` from the seed's listing; ``existing`` is the entry the file
+    has now (its curated aliases and the fields people edited are kept)."""
+    existing = existing or {}
     source = dict(raw.get("source") or {})
     source["path"] = raw.get("wiki_path")
     entry = {
         "service_id": raw["service_id"],
         "name": raw["name"],
-        "aliases": list(aliases or []),
+        "aliases": list(existing.get("aliases") or []),
+        KEPT_KEY: None,
         "audience": raw.get("audience"),
         "matter_type": raw.get("matter_type"),
         "department": raw.get("department"),
@@ -501,6 +542,7 @@ def _catalogue_entry(
         "matter": matter,
         "source": {k: v for k, v in source.items() if v is not None},
     }
+    keep_edited(entry, existing, KEPT_CATALOGUE_KEYS)
     return {k: v for k, v in entry.items() if v not in (None, [])}
 
 
@@ -573,7 +615,8 @@ def import_seed(
     before = len(catalogue.entries)
     exemptions: dict[str, set[str]] = {}
     counts = dict.fromkeys(
-        ("scenarios", "requirements", "matters", "matter_requirements", "new_materials", "by_code"), 0
+        ("scenarios", "requirements", "matters", "matter_requirements", "new_materials", "by_code", "kept"),
+        0,
     )
     listing = _read_jsonl(seed_dir / "matter_catalogue.jsonl")
     listed_by_service = {raw["service_id"]: raw for raw in listing}
@@ -597,6 +640,7 @@ def import_seed(
             else:
                 guide = _matter(seed, listed_by_service.get(seed["service_id"]), requirements, existing)
                 counts["matter_requirements"] += len(requirements)
+            counts["kept"] += _kept_count(guide) + sum(_kept_count(r) for r in requirements)
             out_path.write_text(dump_yaml(guide, header), encoding="utf-8")
             counts[folder] += 1
         say(f"  {folder}: {counts[folder]} 个（{len(catalogue.entries) - before} 项新材料累计）")
@@ -617,16 +661,14 @@ def import_seed(
         for path in sorted((seed_dir / "matters").glob("*.json")):
             seed = json.loads(path.read_text(encoding="utf-8"))
             matter_by_service[seed["service_id"]] = seed["id"]
-        # The curated aliases of the catalogue being replaced, by service_id.
-        curated = {
-            str(e["service_id"]): e.get("aliases") or []
-            for e in _read_catalogue(registry_dir / "catalogue.yml")
-        }
+        # The entries of the catalogue being replaced, by service_id: curated aliases, kept fields.
+        curated = {str(e["service_id"]): e for e in _read_catalogue(registry_dir / "catalogue.yml")}
         entries = [
             _catalogue_entry(raw, matter_by_service.get(raw["service_id"]), curated.get(raw["service_id"]))
             for raw in listing
         ]
         (registry_dir / "catalogue.yml").write_text(dump_catalogue(entries), encoding="utf-8")
+        counts["kept"] += sum(_kept_count(e) for e in entries)
         counts["catalogue"] = len(entries)
         counts["catalogue_linked"] = sum(1 for e in entries if "matter" in e)
         say(f"  catalogue: {counts['catalogue']} 个事项（{counts['catalogue_linked']} 个有材料清单）")

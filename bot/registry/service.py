@@ -24,21 +24,24 @@ from typing import TYPE_CHECKING, Any
 
 from fastapi import Depends, FastAPI, Header, Path, Query
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, conint, constr
+from pydantic import BaseModel, StrictBool, conint, constr
+from starlette.concurrency import run_in_threadpool
 
 from bot.feedback.api import feedback_router
-from bot.jsonapi import ApiError, JsonObject, install_error_handlers, serve_app
+from bot.jsonapi import ApiError, FastJSONResponse, JsonObject, install_error_handlers, serve_app
 from bot.registry.api_models import ScenarioAnswers
 from bot.registry.checklist import AnswerError, compute_checklist
+from bot.registry.dashboard_api import dashboard_router
 from bot.registry.files import load_registry
 from bot.registry.model import CatalogueEntry, FileEntry, Scenario, to_dict
-from bot.registry.notices import notices_router
+from bot.registry.notices import notice_book, notice_of_answer, notices_router
 from bot.registry.reload import Reloader
 from bot.registry.stats import registry_stats
 from bot.registry.store import Store
 from bot.registry.versions import Versions
 from bot.registry.versions_api import versions_router
 from bot.settings import Settings, get_settings
+from bot.sqlite import is_sqlite_file
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +64,9 @@ class ChecklistRequest(ScenarioAnswers):
     citizen_id: CitizenId | None = None
     # A registry version: the checklist as that version said it (anonymous only; bot/registry/versions.py).
     version: VersionNumber | None = None
+    # Issue the answer's one-time notice with it (service token; current version only): the bot's
+    # answer is then one request, not two. The answer's "notice" is POST /notices's.
+    notice: StrictBool = False
 
 
 class FileEntryIn(JsonObject):
@@ -127,7 +133,7 @@ def plain_json(content: dict[str, Any]) -> JSONResponse:
     item by item: most of a checklist's time at any registry size (docs/benchmarks.md).
     The declared ``response_model`` still documents the endpoint in the OpenAPI schema.
     """
-    return JSONResponse(content)
+    return FastJSONResponse(content)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -169,15 +175,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="1.0",
         description="一件事材料库：哪些材料免提交、可复用、还需提交。",
         lifespan=lifespan,
+        default_response_class=FastJSONResponse,
     )
     install_error_handlers(app, settings.registry.max_body_bytes)
 
     def store() -> Store:
         return state["store"]
 
-    def version_of_answer() -> dict[str, Any] | None:
+    book = notice_book(store)
+
+    def version_of_answer(current: dict[str, Any] | None = None) -> dict[str, Any] | None:
         """Which registry version an answer is read from (cited with it, bot/render.py)."""
-        current = Versions(store().engine).current()
+        current = current or Versions(store().engine).current()
         return {"number": current["number"], "date": current["date"]} if current else None
 
     def service_token(authorization: str | None = Header(None)) -> None:
@@ -240,9 +249,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             "registry_version": version_of_answer(),
         }
 
+    # On SQLite the answer is computed on the event loop: FastAPI hands a plain function to a worker
+    # thread, and that hop cost more CPU than the checklist's own reads, which are short indexed
+    # queries in this process (docs/benchmarks.md). PostgreSQL's reads wait on its socket, time in
+    # which other requests go on: there the thread is worth its cost.
+    reads_inline = is_sqlite_file(settings.registry_store_url)
+
     @app.post("/checklist", response_model=dict[str, Any])
-    def checklist(body: ChecklistRequest, authorization: str | None = Header(None)) -> JSONResponse:
-        if body.citizen_id is not None:
+    async def checklist(body: ChecklistRequest, authorization: str | None = Header(None)) -> JSONResponse:
+        if reads_inline:
+            return checklist_answer(body, authorization)
+        return await run_in_threadpool(checklist_answer, body, authorization)
+
+    def checklist_answer(body: ChecklistRequest, authorization: str | None) -> JSONResponse:
+        if body.citizen_id is not None or body.notice:
             service_token(authorization)
         if body.version is not None:
             return plain_json(checklist_at_version(body, body.version))
@@ -255,7 +275,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             raise ApiError(422, "unknown_answer", str(exc)) from exc
         result["scenario"]["kind"] = scenario.kind
         result["citizen"] = {"id": body.citizen_id, "file_used": True} if body.citizen_id else None
-        result["registry_version"] = version_of_answer()
+        current = Versions(store().engine).current()
+        result["registry_version"] = version_of_answer(current)
+        if body.notice:
+            result["notice"] = notice_of_answer(book, scenario.id, result["answers"], current)
         return plain_json(result)
 
     def guide(guide_id: str) -> Scenario:
@@ -277,6 +300,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if body.citizen_id is not None:
             raise ApiError(
                 422, "invalid_request", "历史版本的清单不读个人材料库（不能同时给 citizen_id 和 version）"
+            )
+        if body.notice:
+            raise ApiError(
+                422, "invalid_request", "告知单只随当前版本的清单签发（不能同时给 notice 和 version）"
             )
         versions = Versions(store().engine)
         found = versions.get(version)
@@ -348,7 +375,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Versions (public), notice codes and feedback (service token): bot/registry/versions_api.py,
     # bot/registry/notices.py, bot/feedback/api.py.
     app.include_router(versions_router(store))
-    app.include_router(notices_router(store), dependencies=[Depends(service_token)])
+    app.include_router(dashboard_router(store))  # the reform dashboard's figures (bot/dashboard/)
+    app.include_router(notices_router(store, book), dependencies=[Depends(service_token)])
     app.include_router(
         feedback_router(store, settings.secrets.data_secret), dependencies=[Depends(service_token)]
     )

@@ -123,8 +123,13 @@ def _row(row: Any) -> dict[str, Any]:
     }
 
 
+# Built once: every checklist cites the current version, and building the statement anew each
+# time cost as much as the query (docs/benchmarks.md).
+_LATEST = sa.select(versions).order_by(versions.c.number.desc()).limit(1)
+
+
 def _latest(conn: Connection) -> Any:
-    return conn.execute(sa.select(versions).order_by(versions.c.number.desc()).limit(1)).first()
+    return conn.execute(_LATEST).first()
 
 
 def _snapshot(conn: Connection, number: int, only: dict[str, set[str]] | None = None) -> Snapshot:
@@ -235,6 +240,18 @@ class Versions:
                 old[MATERIAL] = _snapshot(conn, a, {MATERIAL: used})[MATERIAL]
                 new[MATERIAL] = _snapshot(conn, b, {MATERIAL: used})[MATERIAL]
         return diff_snapshots(old, new, scenario)
+
+    def guides_at(self, number: int) -> list[Scenario]:
+        """Every guide (scenario or matter) as version ``number`` had it, by id: the reform
+        dashboard's trend recomputes each version's share from them (bot/dashboard/figures.py)."""
+        query = (
+            sa.select(docs.c.doc)
+            .join(version_docs, docs.c.hash == version_docs.c.hash)
+            .where(version_docs.c.version == number, version_docs.c.kind == SCENARIO)
+            .order_by(version_docs.c.id)
+        )
+        with self.engine.connect() as conn:
+            return [Scenario.from_dict(json.loads(doc)) for doc in conn.execute(query).scalars()]
 
     def scenario_at(self, number: int, scenario_id: str) -> tuple[Scenario, dict[str, Material]] | None:
         """A guide (scenario or matter) and the catalogue materials it uses, as in version ``number``."""

@@ -149,7 +149,7 @@ def report_rows(data: dict[str, Any]) -> list[list[Any]]:
     return rows
 
 
-def _cell(value: Any) -> Any:
+def spreadsheet_cell(value: Any) -> Any:
     """A spreadsheet must not read a cell as a formula (=, +, -, @ first): quote those."""
     if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
         return "'" + value
@@ -161,5 +161,5 @@ def report_csv(data: dict[str, Any]) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
     for row in report_rows(data):
-        writer.writerow([_cell(v) for v in row])
+        writer.writerow([spreadsheet_cell(v) for v in row])
     return "\ufeff" + out.getvalue()

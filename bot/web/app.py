@@ -3,40 +3,53 @@
 Public: ``/`` (demo portal), ``/guide…`` (its 办事指南, bot/web/directory.py), ``/widget.js``
 + ``/widget.css`` + ``/chat-render.js`` (the embeddable widget), ``/vendor/socket.io.min.js`` (socket.io-client, served from
 ``bot/web/node_modules``: installed by ``npm ci``, never copied), ``/static/…``,
-``/demo/citizen-token`` and ``/health``. Everything under ``/console`` needs the
-staff login (bot/web/staff_auth.py) and otherwise answers 401. The console's JSON
+``/demo/citizen-token`` and ``/health``. Everything under ``/console`` and ``/admin`` needs a
+signed-in staff account (bot/accounts/gate.py, docs/accounts.md) and otherwise answers 401;
+``/admin`` also a role with some admin capability. The console's JSON
 API is in bot/web/console_api.py; what it does, in bot/web/console.py.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import urlsplit
 
 from fastapi import FastAPI, Request
-from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel
+from starlette.concurrency import run_in_threadpool
 
+from bot.accounts.gate import Gate, login_page
+from bot.accounts.manage import Management
+from bot.accounts.signin_web import signin_router
+from bot.accounts.startup import open_accounts
+from bot.accounts.users_web import users_router
+from bot.admin.web import admin_router
 from bot.callback.hours import parse_hours
 from bot.callback.web import Callbacks, callback_router, console_callback_router
-from bot.jsonapi import ApiError, error_body, install_error_handlers, serve_app
+from bot.dashboard.web import dashboard_router
+from bot.jsonapi import ApiError, install_error_handlers, serve_app
 from bot.notice.web import Notices, console_notice_router, notice_router
 from bot.privacy.console import privacy_router
+from bot.registry_import.web import import_router
 from bot.report.web import report_router
+from bot.retrain.job import Retrainer
+from bot.retrain.web import retrain_router
 from bot.settings import Settings, get_settings
 from bot.web.console import Console
 from bot.web.console_api import CitizenId, console_router
 from bot.web.directory import Directory, directory_router
 from bot.web.portal import STATIC, demo_token, page, portal_page
-from bot.web.staff_auth import COOKIE, COOKIE_PATH, SESSION_SECONDS, StaffAuth, valid_staff_name
+from bot.web.staff_auth import StaffAuth
 
 NODE_MODULES = Path(__file__).resolve().parent / "node_modules"
 VENDOR = {
     "socket.io.min.js": NODE_MODULES / "socket.io-client" / "dist" / "socket.io.min.js",
     "socket.io.min.js.map": NODE_MODULES / "socket.io-client" / "dist" / "socket.io.min.js.map",
+    # Chart.js for the reform dashboard (bot/dashboard/): its UMD build, no bundler.
+    "chart.umd.min.js": NODE_MODULES / "chart.js" / "dist" / "chart.umd.min.js",
+    "chart.umd.min.js.map": NODE_MODULES / "chart.js" / "dist" / "chart.umd.min.js.map",
 }
 PUBLIC = {
     "widget.js": "widget.js",
@@ -50,6 +63,8 @@ PUBLIC = {
     "static/emblem.svg": "emblem.svg",
     "static/notice.css": "notice.css",  # the one-time notice (bot/notice/)
     "static/notice.js": "notice.js",
+    "static/admin.css": "admin.css",  # the registry's admin pages (admin.html)
+    "static/dashboard.js": "dashboard.js",  # the reform dashboard's charts (bot/dashboard/)
 }
 CONSOLE_ASSETS = {
     "console.js": "console.js",
@@ -59,9 +74,6 @@ CONSOLE_ASSETS = {
     "console-notice.js": "console-notice.js",
     "report.js": "report.js",
 }
-# The console's only doors for someone not signed in: its login page (a 401) and the login itself.
-OPEN = {("GET", "/console"), ("POST", "/console/login"), ("POST", "/console/logout")}
-UNAUTHORIZED = "需要坐席登录（会话 Cookie，或 Authorization: Bearer 与 X-Staff-Name）"
 MEDIA = {".js": "text/javascript", ".css": "text/css", ".svg": "image/svg+xml", ".map": "application/json"}
 
 
@@ -98,37 +110,25 @@ def _file(path: Path) -> Response:
     return FileResponse(path, media_type=media, headers={"Cache-Control": "no-cache"})
 
 
-async def _form_or_json(request: Request) -> dict[str, Any]:
-    body = (await request.body()).decode("utf-8", "replace")
-    if "json" in (request.headers.get("content-type") or ""):
-        try:
-            data = json.loads(body)
-        except ValueError:
-            return {}
-        return data if isinstance(data, dict) else {}
-    return {k: v[0] for k, v in parse_qs(body, max_num_fields=8).items()}
-
-
 def create_app(settings: Settings | None = None, console: Console | None = None) -> FastAPI:
     settings = settings or get_settings()
     console = console or Console(settings)
-    auth = StaffAuth(settings.secrets.staff_token)
+    auth = StaffAuth(settings.secrets.staff_token, open_accounts(settings))
     headers = _security_headers(settings)
     app = FastAPI(title="onceonly web", version="1.0", docs_url=None, redoc_url=None, openapi_url=None)
     install_error_handlers(app, settings.registry.max_body_bytes)
 
-    @app.middleware("http")
-    async def staff_only(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        # One gate for everything under /console, before any body is read: a stranger's request is
-        # a 401 whatever it carries. Only the login form (which is the 401 page itself) passes.
-        path = request.url.path
-        console = path == "/console" or path.startswith("/console/")
-        if console and (request.method, path) not in OPEN and auth.staff_of(request) is None:
-            return JSONResponse(error_body("unauthorized", UNAUTHORIZED), status_code=401)
-        return await call_next(request)
-
     def html_page(text: str, status: int = 200) -> HTMLResponse:
         return HTMLResponse(text, status_code=status, headers=headers | {"Cache-Control": "no-store"})
+
+    gate = Gate(auth, html_page, settings.web.url)
+
+    @app.middleware("http")
+    async def staff_only(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        # One gate for everything under /console and /admin (bot/accounts/gate.py), before any
+        # body is read: a stranger's request is refused whatever it carries.
+        refusal = await run_in_threadpool(gate.refusal, request)  # it reads the accounts' database
+        return refusal if refusal is not None else await call_next(request)
 
     @app.get("/health")
     def health() -> dict[str, str]:
@@ -156,40 +156,20 @@ def create_app(settings: Settings | None = None, console: Console | None = None)
 
     # -- the console: login, page, assets, API ---------------------------------
 
-    def login_page(error: str = "", status: int = 401) -> HTMLResponse:
-        return html_page(page("login.html", error=error), status)
-
     @app.get("/console", response_class=HTMLResponse)
-    def console_page(request: Request) -> HTMLResponse:
-        staff = auth.staff_of(request)
-        if staff is None:
-            return login_page()
-        return html_page(page("console.html", staff=staff, rasa_url=settings.rasa.widget_url))
+    def console_page(request: Request) -> Response:
+        current = auth.who(request)
+        if current is None:
+            return login_page(html_page)
+        if current.must_change_password:
+            return RedirectResponse("/console/account", status_code=303)
+        user = current.user
+        return html_page(page("console.html", staff=user.name, user=user, rasa_url=settings.rasa.widget_url))
 
-    @app.post("/console/login", response_class=HTMLResponse)
-    async def login(request: Request) -> Response:
-        form = await _form_or_json(request)
-        staff = valid_staff_name(form.get("staff"))
-        if staff is None:
-            return login_page("请填写您的姓名或工号（最多 32 个字符，只含文字、数字、空格和 .-_·）")
-        if not auth.token_ok(form.get("token")):
-            return login_page("坐席口令不对")
-        response = RedirectResponse("/console", status_code=303)
-        response.set_cookie(
-            COOKIE,
-            auth.session_cookie(staff),
-            max_age=SESSION_SECONDS,
-            path=COOKIE_PATH,
-            httponly=True,
-            samesite="strict",
-        )
-        return response
-
-    @app.post("/console/logout")
-    def logout() -> Response:
-        response = RedirectResponse("/console", status_code=303)
-        response.delete_cookie(COOKIE, path=COOKIE_PATH)
-        return response
+    # Signing in and out, one's own account (bot/accounts/signin_web.py); accounts at /admin/users.
+    secure_cookie = settings.web.url.startswith("https://")
+    app.include_router(signin_router(auth, html_page, secure_cookie, settings.office.timezone))
+    app.include_router(users_router(Management(auth.sessions.store), settings.office.timezone))
 
     @app.get("/console/assets/{name}")
     def console_asset(name: str) -> Response:
@@ -213,6 +193,15 @@ def create_app(settings: Settings | None = None, console: Console | None = None)
     app.include_router(console_callback_router(callbacks, auth), prefix="/console/api")
     # The maintainers' report (bot/report/): /console/report and /console/api/report(.csv).
     app.include_router(report_router(console.registry, settings.events_store_url, auth, html_page))
+    # The registry editor (bot/admin/): /admin, /admin/entry/…, /admin/drafts/…, /admin/review, /admin/api/….
+    app.include_router(admin_router(settings))
+    # The reform dashboard (bot/dashboard/): /admin/dashboard and its CSV/XLSX downloads.
+    app.include_router(dashboard_router(console.registry))
+    # The model's retraining (bot/retrain/): /admin/model, and a publish's retrain + hot load.
+    retrainer = Retrainer(settings)
+    app.include_router(retrain_router(retrainer))
+    # A region's data with a dry run first (bot/registry_import/): /admin/import.
+    app.include_router(import_router(settings, retrainer))
 
     return app
 

@@ -70,7 +70,15 @@ def run(registry_service, monkeypatch):
 
     def _run(action_class: type, tracker: Tracker) -> tuple[list[dict], list[dict]]:
         dispatcher = CollectingDispatcher()
-        events = asyncio.run(action_class().run(dispatcher, tracker, {}))
+
+        async def once() -> list[dict]:
+            # Each run is its own event loop, as the action server's stop is: the client's session closes with it.
+            try:
+                return await action_class().run(dispatcher, tracker, {})
+            finally:
+                await context.registry.close()
+
+        events = asyncio.run(once())
         return dispatcher.messages, events
 
     with override_settings(registry_url=registry_service[0], registry_token=REGISTRY_TOKEN):

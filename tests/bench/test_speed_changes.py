@@ -101,3 +101,53 @@ def test_a_turns_events_reach_the_event_broker_and_the_tracker_table_as_rasa_wou
     ours = rows(TrackerStore, EventBroker, "ours")
     assert len(ours[0]) == len(ours[1]) == len(first) + len(second)
     assert ours == rows(SQLTrackerStore, SQLEventBroker, "rasa")
+
+
+def test_a_new_conversations_empty_tracker_is_saved_without_touching_the_database(tmp_path: Path) -> None:
+    """Rasa saves an empty tracker for every new conversation before its first turn; its own SQL
+    store writes no row for it. Ours writes none either, and runs no statement at all."""
+    import asyncio
+
+    from rasa.core.brokers.sql import SQLEventBroker
+    from rasa.core.tracker_store import FailSafeTrackerStore, SQLTrackerStore
+    from rasa.shared.core.domain import Domain
+
+    from bot.ops.rasa_stores import EventBroker, TrackerStore
+    from tests.rasa_compat.saved_rows import PUBLISHED, STORED
+
+    def new_conversation(store_class: type, broker_class: type, name: str) -> tuple[Any, list, list, int]:
+        broker = broker_class(db=str(tmp_path / f"{name}-events.sqlite3"))
+        store = store_class(Domain.empty(), db=str(tmp_path / f"{name}-tracker.sqlite3"), event_broker=broker)
+        statements = []
+        for engine in (store.engine, broker.engine):
+            sa.event.listen(engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
+        # What Rasa's processor does for a message of an unknown sender (MessageProcessor.get_tracker).
+        tracker = asyncio.run(
+            FailSafeTrackerStore(store).get_or_create_tracker("citizen-1", append_action_listen=False)
+        )
+        ran = len(statements)
+        retrieved = asyncio.run(store.retrieve("citizen-1"))
+        with broker.engine.connect() as conn:
+            published = list(conn.execute(sa.text(PUBLISHED)))
+        with store.engine.connect() as conn:
+            stored = list(conn.execute(sa.text(STORED)))
+        assert not tracker.events and retrieved is None
+        return retrieved, published, stored, ran
+
+    rasas = new_conversation(SQLTrackerStore, SQLEventBroker, "rasa")
+    ours = new_conversation(TrackerStore, EventBroker, "ours")
+    assert rasas[:3] == ours[:3] == (None, [], [])
+    # Rasa looks the sender up (1 query) and then queries again to save nothing; ours only looks up.
+    assert rasas[3] > ours[3] == 1
+
+
+def test_rasa_still_saves_a_new_conversations_tracker_before_its_first_turn() -> None:
+    """The save that the test above makes free: if Rasa stops making it, the skip is dead code."""
+    import inspect
+
+    from rasa.core.processor import MessageProcessor
+    from rasa.core.tracker_store import TrackerStore
+
+    assert "await self.save(tracker)" in inspect.getsource(TrackerStore.create_tracker)
+    assert "get_or_create_tracker(" in inspect.getsource(MessageProcessor.get_tracker)
+    assert "append_action_listen=False" in inspect.getsource(MessageProcessor.get_tracker)

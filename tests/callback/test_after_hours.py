@@ -13,6 +13,7 @@ import pytest
 import requests
 import sqlalchemy as sa
 
+from tests.accounts.helpers import bearer
 from tests.conftest import Chat
 
 PHONE, MASKED = "13800138000", "138****8000"
@@ -25,7 +26,7 @@ def person(after_hours):
 
 @pytest.fixture(scope="module")
 def staff(after_hours):
-    return {"Authorization": f"Bearer {after_hours.settings.secrets.staff_token}", "X-Staff-Name": "wang-wu"}
+    return bearer(after_hours.settings, "wang-wu")
 
 
 def offer_of(messages: list[dict]) -> dict:

@@ -7,6 +7,7 @@ import requests
 from hypothesis import given
 from hypothesis import strategies as st
 
+from tests.accounts.helpers import bearer
 from tests.fuzz.cases import count
 from tests.fuzz.conftest import unchanged_if_refused
 from tests.fuzz.test_rasa_webhook import JSON
@@ -55,7 +56,7 @@ def _url(stack, path: str, conversation: str) -> str:
 @given(route=st.sampled_from(ROUTES), conversation=IDS, body=WRONG_BODIES)
 def test_wrong_bodies_and_odd_ids_are_refused_and_write_nothing(stack, stores, route, conversation, body):
     method, path = route
-    headers = {"Authorization": f"Bearer {stack.settings.secrets.staff_token}", "X-Staff-Name": "fuzzer"}
+    headers = bearer(stack.settings, "fuzzer")
     before = stores.snapshot()
     response = requests.request(
         method, _url(stack, path, conversation), json=body, headers=headers, timeout=60

@@ -9,12 +9,13 @@ from typing import Any
 import pytest
 import requests
 
+from tests.accounts.helpers import bearer
 from tests.conftest import REGISTRY_TOKEN
 
 
 @pytest.fixture(scope="session")
 def staff(stack) -> dict[str, str]:
-    return {"Authorization": f"Bearer {stack.settings.secrets.staff_token}", "X-Staff-Name": "tester"}
+    return bearer(stack.settings, "tester")
 
 
 @pytest.fixture(scope="session")

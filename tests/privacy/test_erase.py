@@ -14,6 +14,7 @@ import requests
 
 from bot.callback.store import CallbackBook
 from bot.identity import sign_citizen_token
+from tests.accounts.helpers import bearer
 from tests.conftest import REGISTRY_TOKEN
 from tests.privacy.conftest import all_rows_as_text, redis_as_text
 from tests.scaled_stack import Scaled
@@ -107,7 +108,7 @@ def test_the_consoles_deletion_removes_a_citizens_conversations_and_file_everywh
     conversation = f"erase-staff-{uuid.uuid4().hex[:8]}"
     _say(scaled, conversation, "我老婆刚生了孩子，要办些什么手续", token)
     web = scaled.stack.service("web").url
-    staff = {"Authorization": f"Bearer {scaled.stack.settings.secrets.staff_token}", "X-Staff-Name": "tester"}
+    staff = bearer(scaled.stack.settings, "tester")
     refused = requests.post(f"{web}/console/api/privacy/erase", json={"citizen_id": citizen}, timeout=30)
     assert refused.status_code == 401
     assert conversation in all_rows_as_text(scaled.stack.settings.rasa.tracker_db_url)

@@ -11,6 +11,7 @@ import uuid
 import requests
 
 from bot.scale.script import Conversation, newborn, says
+from tests.accounts.helpers import bearer
 from tests.conftest import REGISTRY_TOKEN
 from tests.scaled_stack import Scaled, run_conversations
 
@@ -118,6 +119,6 @@ def test_postgresql_restarting_loses_nothing_and_needs_no_hand(scaled: Scaled):
     _continue_after(scaled, conversation, 1)
     held = requests.get(f"{registry_url}/citizens/{citizen}/materials", headers=auth, timeout=10).json()
     assert [m["material"] for m in held["materials"]] == ["id_card"]
-    staff = {"Authorization": f"Bearer {scaled.stack.settings.secrets.staff_token}", "X-Staff-Name": "tester"}
+    staff = bearer(scaled.stack.settings, "tester")
     queue = requests.get(f"{scaled.stack.service('web').url}/console/api/queue", headers=staff, timeout=30)
     assert queue.status_code == 200, queue.text  # the console reads the event broker's table again

@@ -18,7 +18,8 @@ import requests
 import sqlalchemy as sa
 
 from bot.ops.procs import Service, free_port
-from bot.settings import ROOT
+from bot.settings import ROOT, load_settings
+from tests.accounts.helpers import account
 from tests.conftest import REGISTRY_TOKEN, start_registry
 
 AUTH = {"Authorization": f"Bearer {REGISTRY_TOKEN}"}
@@ -50,6 +51,8 @@ def servers(tmp_path_factory):
     ).start()
     try:
         web.wait_ready(60)
+        # The machine door acts only as an existing account.
+        account(load_settings(var_dir=tmp / "var"), STAFF["X-Staff-Name"])
         yield registry.url, web.url, data, f"sqlite:///{tmp / 'var' / 'registry.sqlite3'}"
     finally:
         web.stop()

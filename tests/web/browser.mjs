@@ -133,8 +133,8 @@ async function shot(page, name, fullPage = false) {
 // -- the staff console ---------------------------------------------------------------------
 async function consoleLogin(page, staff = 'zhang-san') {
   const response = await page.goto(config.web + '/console');
-  await page.locator('#staff').fill(staff);
-  await page.locator('#token').fill(config.staffToken);
+  await page.locator('#name').fill(staff); // tests/web/conftest.py made the account
+  await page.locator('#password').fill(config.staffPassword);
   await page.locator('.login-box button[type="submit"]').click();
   await page.locator('#queue-list').waitFor({ state: 'attached' });
   await page.locator('html[data-ready="true"]').waitFor({ state: 'attached' }); // its scripts have run
@@ -547,6 +547,24 @@ Object.assign(scenarios, {
     await shot(desk, 'console-registry-search.png');
     return { results, matterCard, identified, catalogue, violations };
   },
+});
+
+// The reform dashboard's scenario lives beside its tests (tests/dashboard/dashboard.mjs).
+scenarios.dashboard = async (browser) => (await import('../dashboard/dashboard.mjs')).dashboard(browser, {
+  newPage, axe, shot, config, signIn: (page) => consoleLogin(page, config.staff),
+});
+
+// The registry editor's scenario lives beside its tests (tests/admin/admin.mjs).
+scenarios.admin = async (browser) => (await import('../admin/admin.mjs')).admin(browser, { newPage, axe, shot, config });
+
+// Personal accounts: sign-in, a one-time password, the console and /admin (tests/accounts/accounts.mjs).
+scenarios.accounts = async (browser) => (await import('../accounts/accounts.mjs')).accounts(browser, {
+  newPage, axe, shot, config,
+});
+
+// A region's data with a dry run, and the model's retraining (tests/registry_import/import.mjs).
+scenarios.registry_import = async (browser) => (await import('../registry_import/import.mjs')).registryImport(browser, {
+  newPage, axe, shot, config, signIn: (page) => consoleLogin(page, config.staff),
 });
 
 const browser = await launch();

@@ -18,12 +18,15 @@ from typing import Any
 import pytest
 
 from bot.settings import ROOT
+from tests.accounts.helpers import PASSWORD, account, bearer
 
 BROWSER_SCRIPT = Path(__file__).with_name("browser.mjs")
 NODE_MODULES = ROOT / "bot" / "web" / "node_modules"
 CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOTS = ROOT / "docs" / "screenshots"
 STAFF = "tester"
+# The console accounts browser.mjs signs in as (each made, as hotline staff, before a scenario runs).
+BROWSER_STAFF = ("zhang-san", "li-si", "wang-wu")
 
 
 def _browser_prerequisites() -> None:
@@ -52,17 +55,21 @@ def rasa(stack) -> str:
 
 @pytest.fixture(scope="session")
 def staff_headers(stack) -> dict[str, str]:
-    return {"Authorization": f"Bearer {stack.settings.secrets.staff_token}", "X-Staff-Name": STAFF}
+    return bearer(stack.settings, STAFF)
 
 
 def run_browser(stack, scenario: str, timeout: float = 120, **config: Any) -> dict[str, Any]:
     """Run one scenario of browser.mjs against ``stack`` (any running stack) and return what it saw."""
     _browser_prerequisites()
     urls = {service.name: service.url for service in stack.services}
+    staff = [*BROWSER_STAFF, *([config["staff"]] if config.get("staff") else [])]
+    for name in staff:
+        account(stack.settings, name)  # an existing account keeps its role
     config = {
         "web": urls["web"],
         "rasa": urls.get("rasa", ""),  # a site without Rasa (the directory's) has none
-        "staffToken": stack.settings.secrets.staff_token,
+        "staffToken": stack.settings.secrets.staff_token,  # the machine door (scripts' bearer)
+        "staffPassword": PASSWORD,
         "chromium": str(CHROMIUM),
         **config,
     }

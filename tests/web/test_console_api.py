@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import time
 from typing import Any
-from urllib.parse import quote
 
 import pytest
 import requests
@@ -16,6 +15,7 @@ import sqlalchemy as sa
 
 from bot.nlu.intents import identify
 from bot.registry.client import RegistryClient
+from tests.accounts.helpers import account, bearer
 
 SAY_NEWBORN = "我老婆刚生了孩子"
 
@@ -26,13 +26,14 @@ def registry_client(stack) -> RegistryClient:
 
 
 @pytest.fixture
-def api(web: str, staff_headers: dict[str, str]):
+def api(web: str, stack, staff_headers: dict[str, str]):
     """``api("POST", "/take…", json=…, staff="…")`` → response; signed in as staff unless ``headers`` given."""
 
     def call(method: str, path: str, staff: str | None = None, **kwargs: Any) -> requests.Response:
         headers = dict(staff_headers)
         if staff:
-            headers["X-Staff-Name"] = quote(staff)  # percent-encoded UTF-8: 李四 travels in a header
+            # percent-encoded UTF-8 (李四 travels in a header), and an account of that name
+            headers = bearer(stack.settings, staff)
         headers.update(kwargs.pop("headers", {}))
         return requests.request(method, f"{web}/console/api{path}", headers=headers, timeout=30, **kwargs)
 
@@ -94,9 +95,10 @@ CONSOLE_ROUTES = [
         {},
         {"Authorization": "Bearer wrong-token", "X-Staff-Name": "tester"},
         {"Authorization": "Bearer "},
-        {"Cookie": "onceonly_staff=eyJzdGFmZiI6ICJ4IiwgImV4cCI6IDk5OTk5OTk5OTl9.forged"},
+        {"Cookie": "onceonly_session=eyJzdGFmZiI6ICJ4IiwgImV4cCI6IDk5OTk5OTk5OTl9.forged"},
+        {"Authorization": "Bearer dev-staff-token", "X-Staff-Name": "nobody-has-this-account"},
     ],
-    ids=["none", "wrong-token", "empty-bearer", "forged-cookie"],
+    ids=["none", "wrong-token", "empty-bearer", "forged-cookie", "no-such-account"],
 )
 def test_every_console_request_without_the_staff_token_gets_401(web, method, path, body, headers):
     sent = {"data": body} if isinstance(body, str) else {"json": body}
@@ -108,7 +110,7 @@ def test_every_console_request_without_the_staff_token_gets_401(web, method, pat
 def test_the_console_page_without_login_is_a_401_login_form(web):
     response = requests.get(web + "/console", timeout=10)
     assert response.status_code == 401
-    assert 'action="/console/login"' in response.text and "坐席口令" in response.text
+    assert 'action="/console/login"' in response.text and 'name="password"' in response.text
     assert "queue-list" not in response.text
 
 
@@ -122,24 +124,20 @@ def test_the_token_without_a_staff_name_is_not_enough(web, stack):
 
 
 def test_login_gives_a_session_that_names_the_staff_member(web, stack):
+    password = account(stack.settings, "王五")
     session = requests.Session()
-    wrong = session.post(web + "/console/login", data={"staff": "王五", "token": "nope"}, timeout=10)
-    assert wrong.status_code == 401 and "坐席口令不对" in wrong.text
+    wrong = session.post(web + "/console/login", data={"name": "王五", "password": "nope"}, timeout=10)
+    assert wrong.status_code == 401 and "账号或密码不对" in wrong.text
     bad_name = session.post(
-        web + "/console/login",
-        data={"staff": "<b>x</b>", "token": stack.settings.secrets.staff_token},
-        timeout=10,
+        web + "/console/login", data={"name": "<b>x</b>", "password": password}, timeout=10
     )
-    assert bad_name.status_code == 401 and "姓名或工号" in bad_name.text
+    assert bad_name.status_code == 401 and "<b>x</b>" not in bad_name.text
     ok = session.post(
-        web + "/console/login",
-        data={"staff": "王五", "token": stack.settings.secrets.staff_token},
-        allow_redirects=False,
-        timeout=10,
+        web + "/console/login", data={"name": "王五", "password": password}, allow_redirects=False, timeout=10
     )
     assert ok.status_code == 303 and ok.headers["location"] == "/console"
     cookie = ok.headers["set-cookie"]
-    assert "HttpOnly" in cookie and "SameSite=strict" in cookie and "Path=/console" in cookie
+    assert "HttpOnly" in cookie and "SameSite=strict" in cookie and "Path=/;" in cookie
     assert session.get(web + "/console/api/me", timeout=10).json() == {"staff": "王五"}
     page = session.get(web + "/console", timeout=10)
     assert (

@@ -20,6 +20,7 @@ import requests
 
 from bot.ops.stack import Stack, settings_on_free_ports
 from bot.registry.client import RegistryClient
+from tests.accounts.helpers import bearer
 from tests.conftest import REGISTRY_TOKEN
 from tests.web.conftest import SCREENSHOTS, STAFF, run_browser
 
@@ -242,7 +243,7 @@ def test_bad_input_is_a_page_with_a_4xx_or_an_empty_result_never_a_500(web, path
 
 
 def staff(site) -> dict[str, str]:
-    return {"Authorization": f"Bearer {site.settings.secrets.staff_token}", "X-Staff-Name": STAFF}
+    return bearer(site.settings, STAFF)
 
 
 def test_staff_search_the_whole_registry_by_name(web, site, registry_api):

@@ -1,70 +1,19 @@
-"""The web server's pure parts: the staff session, reading a tracker, following the event broker."""
+"""The web server's pure parts: staff names, reading a tracker, following the event broker (the
+staff sessions themselves: tests/accounts/)."""
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
-import jwt
 import pytest
 
 from bot.identity import sign_citizen_token
 from bot.render import STAFF_REPLY
 from bot.web.conversations import answers_in_words, summary, transcript
 from bot.web.handoffs import HandoffIndex
-from bot.web.staff_auth import StaffAuth, valid_staff_name
+from bot.web.staff_auth import valid_staff_name
 
-# -- the staff session ---------------------------------------------------------------------------
-
-
-def test_a_session_cookie_names_the_staff_member_until_it_expires():
-    auth = StaffAuth("staff-secret")
-    assert auth.staff_from_cookie(auth.session_cookie("张三")) == "张三"
-    assert auth.staff_from_cookie(auth.session_cookie("张三", now=time.time() - 11 * 3600)) == "张三"
-    assert auth.staff_from_cookie(auth.session_cookie("张三", now=time.time() - 13 * 3600)) is None
-
-
-def test_the_session_cookie_is_a_jwt_with_an_expiry():
-    cookie = StaffAuth("staff-secret").session_cookie("alice", now=1000.0)
-    claims = jwt.decode(cookie, options={"verify_signature": False, "verify_exp": False})
-    assert jwt.get_unverified_header(cookie)["alg"] == "HS256"
-    assert claims["sub"] == "alice" and claims["exp"] == 1000 + 12 * 3600
-
-
-def test_a_tampered_or_foreign_cookie_is_nobody():
-    auth = StaffAuth("staff-secret")
-    cookie = auth.session_cookie("alice")
-    header, payload, signature = cookie.split(".")
-    forged_payload = StaffAuth("staff-secret").session_cookie("mallory").split(".")[1]
-    unsigned = jwt.encode({"sub": "alice", "iss": "onceonly-console", "iat": 1, "exp": 2**40}, None, "none")
-    not_ours = jwt.encode({"sub": "alice", "exp": 2**40, "iat": 1}, "x" * 32, "HS256")  # no issuer
-    citizen = sign_citizen_token("alice", "staff-secret")  # another kind of token, even with the same secret
-    for bad in (
-        f"{header}.{forged_payload}.{signature}",
-        f"{header}.{payload}.{signature[:-2]}xx",
-        StaffAuth("another-token").session_cookie("alice"),
-        unsigned,
-        not_ours,
-        citizen,
-        auth.session_cookie("<b>x</b>"),
-        "",
-        "no-dot",
-        "a.b.c",
-        "x" * 5000,
-    ):
-        assert auth.staff_from_cookie(bad) is None, bad
-
-
-def test_with_no_staff_token_no_cookie_lets_anyone_in():
-    # The key derived from an empty token is known to all: nothing signed with it counts.
-    assert StaffAuth("").staff_from_cookie(StaffAuth("").session_cookie("alice")) is None
-
-
-def test_the_token_is_compared_whole():
-    auth = StaffAuth("staff-secret")
-    assert auth.token_ok("staff-secret")
-    assert not auth.token_ok("staff-secre") and not auth.token_ok("") and not auth.token_ok(None)
-    assert not StaffAuth("").token_ok("")  # an empty staff token lets nobody in
+# -- staff names ---------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("name", ["张三", "li.si", "Wang Wu", "A-007", "欧阳·娜娜"])

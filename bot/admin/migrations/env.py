@@ -1,0 +1,7 @@
+"""Alembic's entry point for the registry editor's drafts: runs on the connection the store passes in."""
+
+from __future__ import annotations
+
+from bot.migrate import run_env
+
+run_env()
