@@ -64,6 +64,27 @@ def start_registry(tmp: Path, db_url: str = "", **env: str) -> Service:
     return service.start().wait_ready(60)
 
 
+def start_web(tmp: Path, registry: Service, port: int | None = None, **env: str) -> Service:
+    """A web server (``python -m bot web serve``) on ``port`` (a free one by default) in front of
+    ``registry``; not waited for, so that the caller's ``try`` stops it however its start goes."""
+    port = port or free_port()
+    service = Service(
+        "web",
+        [sys.executable, "-m", "bot", "web", "serve"],
+        f"http://127.0.0.1:{port}",
+        tmp / "web.log",
+        env={
+            **env,
+            "ONCEONLY_WEB_PORT": str(port),
+            "ONCEONLY_VAR_DIR": str(tmp / "var"),
+            "ONCEONLY_REGISTRY_URL": registry.url,
+            "ONCEONLY_REGISTRY_TOKEN": REGISTRY_TOKEN,
+        },
+        cwd=ROOT,
+    )
+    return service.start()
+
+
 @pytest.fixture(scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def registry_service(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory

@@ -3,24 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
-from bot.ops.stack import settings_on_free_ports
-from tests.conftest import REGISTRY_TOKEN
-from tests.web.test_directory import WebSite
+from tests.web.test_directory import WebSite, web_site
 
 
 @pytest.fixture(scope="session")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebSite]:
-    tmp = tmp_path_factory.mktemp("accounts")
-    settings = settings_on_free_ports(tmp / "var", registry_token=REGISTRY_TOKEN)
-    running = WebSite(settings, Path("no-model"), tmp / "logs").start()
-    try:
-        yield running
-    finally:
-        running.stop()
+    yield from web_site(tmp_path_factory.mktemp("accounts"))
 
 
 @pytest.fixture(scope="session")

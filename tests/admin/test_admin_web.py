@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 import shutil
-import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -21,7 +20,7 @@ from bot.ops.procs import Service, free_port
 from bot.settings import ROOT, Settings, load_settings
 from tests.accounts.helpers import account, bearer
 from tests.admin.conftest import MARRIAGE_EXEMPT, SOURCE, files_of
-from tests.conftest import REGISTRY_TOKEN, start_registry
+from tests.conftest import start_registry, start_web
 from tests.web.conftest import SCREENSHOTS, run_browser
 
 STAFF_TOKEN = "admin-test-staff-token"
@@ -55,20 +54,7 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
     settings = load_settings(
         var_dir=str(tmp / "var"), registry_dir=str(data), staff_token=STAFF_TOKEN, web_port=port
     )
-    web = Service(
-        "web",
-        [sys.executable, "-m", "bot", "web", "serve"],
-        f"http://127.0.0.1:{port}",
-        tmp / "web.log",
-        env={
-            **env,
-            "ONCEONLY_WEB_PORT": str(port),
-            "ONCEONLY_VAR_DIR": str(tmp / "var"),
-            "ONCEONLY_REGISTRY_URL": registry.url,
-            "ONCEONLY_REGISTRY_TOKEN": REGISTRY_TOKEN,
-        },
-        cwd=ROOT,
-    ).start()
+    web = start_web(tmp, registry, port, **env)
     try:
         web.wait_ready(90)
         yield Servers(registry.url, web.url, data, settings, [registry, web])

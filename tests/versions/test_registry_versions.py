@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 import shutil
-import sys
 import time
 from pathlib import Path
 
@@ -17,10 +16,9 @@ import pytest
 import requests
 import sqlalchemy as sa
 
-from bot.ops.procs import Service, free_port
 from bot.settings import ROOT, load_settings
 from tests.accounts.helpers import account
-from tests.conftest import REGISTRY_TOKEN, start_registry
+from tests.conftest import REGISTRY_TOKEN, start_registry, start_web
 
 AUTH = {"Authorization": f"Bearer {REGISTRY_TOKEN}"}
 STAFF = {"Authorization": "Bearer dev-staff-token", "X-Staff-Name": "tester"}
@@ -33,22 +31,7 @@ def servers(tmp_path_factory):
     shutil.copytree(ROOT / "data" / "registry", data)
     env = {"ONCEONLY_REGISTRY_DIR": str(data), "ONCEONLY_REGISTRY_RELOAD_SECONDS": "0.2"}
     registry = start_registry(tmp, **env)
-    port = free_port()
-    web = Service(
-        "web",
-        [sys.executable, "-m", "bot", "web", "serve"],
-        f"http://127.0.0.1:{port}",
-        tmp / "web.log",
-        env={
-            **env,
-            "ONCEONLY_WEB_PORT": str(port),
-            "ONCEONLY_VAR_DIR": str(tmp / "var"),
-            "ONCEONLY_REGISTRY_URL": registry.url,
-            "ONCEONLY_REGISTRY_TOKEN": REGISTRY_TOKEN,
-            "ONCEONLY_STAFF_TOKEN": "dev-staff-token",
-        },
-        cwd=ROOT,
-    ).start()
+    web = start_web(tmp, registry, **env, ONCEONLY_STAFF_TOKEN="dev-staff-token")
     try:
         web.wait_ready(60)
         # The machine door acts only as an existing account.

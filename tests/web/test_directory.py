@@ -38,15 +38,19 @@ class WebSite(Stack):
         ]
 
 
-@pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebSite]:
-    tmp = tmp_path_factory.mktemp("directory")
+def web_site(tmp: Path) -> Iterator[WebSite]:
+    """A registry and a web server on free ports under ``tmp``, stopped when the fixture ends."""
     settings = settings_on_free_ports(tmp / "var", registry_token=REGISTRY_TOKEN)
     running = WebSite(settings, Path("no-model"), tmp / "logs").start()
     try:
         yield running
     finally:
         running.stop()
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebSite]:
+    yield from web_site(tmp_path_factory.mktemp("directory"))
 
 
 @pytest.fixture(scope="module")
