@@ -18,14 +18,10 @@ from fastapi import Request
 
 from bot.accounts.roles import User
 from bot.accounts.sessions import Current, Sessions
-from bot.accounts.store import valid_account_name
 
 COOKIE = "onceonly_session"
 COOKIE_PATH = "/"
 BEARER = "Bearer "
-
-# Kept for the callers that check a name typed into a form.
-valid_staff_name = valid_account_name
 
 
 class StaffAuth:

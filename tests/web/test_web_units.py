@@ -7,23 +7,23 @@ from pathlib import Path
 
 import pytest
 
+from bot.accounts.store import valid_account_name
 from bot.identity import sign_citizen_token
 from bot.render import STAFF_REPLY
 from bot.web.conversations import answers_in_words, summary, transcript
 from bot.web.handoffs import HandoffIndex
-from bot.web.staff_auth import valid_staff_name
 
 # -- staff names ---------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("name", ["张三", "li.si", "Wang Wu", "A-007", "欧阳·娜娜"])
 def test_staff_names_people_use_are_accepted(name):
-    assert valid_staff_name(f"  {name} ") == name
+    assert valid_account_name(f"  {name} ") == name
 
 
 @pytest.mark.parametrize("name", ["", "   ", "<b>x</b>", "a\nb", "x" * 33, 7, None, "a;drop"])
 def test_staff_names_that_could_mislead_the_audit_log_are_refused(name):
-    assert valid_staff_name(name) is None
+    assert valid_account_name(name) is None
 
 
 # -- reading a tracker -------------------------------------------------------------------------------
