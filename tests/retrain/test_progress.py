@@ -1,5 +1,5 @@
 """Reading a training run's output into progress: on the output of a real cached run
-(fixtures/train-cached.log, `python -m bot train --out …` as recorded), and on Rasa's own
+(fixtures/train-cached.out.txt, `python -m bot train --out …` as recorded), and on Rasa's own
 line formats for a run that trains from scratch, including tqdm's carriage-return bars."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from bot.retrain.job import segments_keep_tail
 from bot.retrain.progress import EXPECTED_COMPONENTS, TrainingProgress, segments
 from bot.settings import ROOT
 
-CACHED = Path(__file__).with_name("fixtures") / "train-cached.log"
+CACHED = Path(__file__).with_name("fixtures") / "train-cached.out.txt"
 HOOK = "2026-12-03 03:55:22 INFO     rasa.engine.training.hooks  - "
 
 
