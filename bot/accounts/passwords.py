@@ -43,6 +43,12 @@ def _decoy() -> str:
     return hash_password(secrets.token_urlsafe(16))
 
 
+def make_decoy() -> None:
+    """Hash the decoy now (at the web server's start), so a stranger's first unknown name is not
+    the one sign-in that costs a hash more than the others."""
+    _decoy()
+
+
 def spend_like_a_check(password: str) -> None:
     """Take as long as checking a real password, so an unknown account name answers no faster
     than a wrong password (a stopwatch must not tell which names exist)."""

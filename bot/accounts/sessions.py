@@ -14,7 +14,6 @@ from __future__ import annotations
 import secrets
 import time
 from dataclasses import dataclass
-from typing import NoReturn
 
 from bot.accounts import passwords
 from bot.accounts.roles import User
@@ -23,8 +22,14 @@ from bot.jsonapi import ApiError
 from bot.settings import AccountSettings
 
 WRONG = "账号或密码不对"
+# The one answer to every failed sign-in (the lockout is named without saying whether it applies).
+REFUSED = f"{WRONG}。多次输错后账号会暂时锁定，请稍后再试，或请管理员重置密码"
 # Sessions are touched at most this often: the idle clock needs minutes, not a write per request.
 TOUCH_SECONDS = 60
+
+
+def refused() -> ApiError:
+    return ApiError(401, "sign_in_failed", REFUSED)
 
 
 @dataclass(frozen=True)
@@ -52,20 +57,24 @@ class Sessions:
         self.lockout = settings.lockout_minutes * 60
 
     def sign_in(self, name: object, password: object, now: float | None = None) -> SignedIn:
-        """A new session for the account, or a 401/423 ApiError saying why not (never which
-        half was wrong, so a stranger cannot learn which account names exist)."""
+        """A new session for the account, or the one 401 :data:`REFUSED` whatever went wrong.
+
+        An unknown or disabled name, a wrong password and a locked account all get the same
+        status, code and words, and each costs one argon2 check (a decoy hash when there is no
+        account or it is locked), so neither the answer nor a stopwatch tells a stranger which
+        names exist. OWASP's advice; the owner sees the lockout in their account's events and an
+        administrator on /admin/users (where a reset lifts it)."""
         now = time.time() if now is None else now
         account_name = valid_account_name(name)
         if not isinstance(password, str) or not password or len(password) > passwords.MAX_LENGTH:
             password = ""
         account = self.store.get(account_name) if account_name else None
-        if account is None or not account.active or not password:
+        if account is None or not account.active or not password or account.locked(now):
             passwords.spend_like_a_check(password or "-")
-            raise ApiError(401, "sign_in_failed", WRONG)
-        if account.locked(now):
-            raise self._locked(account, now)
+            raise refused()
         if not passwords.verify_password(account.password_hash, password):
             self._failed(account, now)
+            raise refused()
         changes: dict[str, object] = {"failures": 0, "locked_until": None}
         if passwords.needs_rehash(account.password_hash):
             changes["password_hash"] = passwords.hash_password(password)
@@ -75,24 +84,17 @@ class Sessions:
         self.store.record(account.name, account.name, "sign_in")
         return SignedIn(token, account.user, account.must_change_password, self.lifetime)
 
-    def _failed(self, account: Account, now: float) -> NoReturn:
+    def _failed(self, account: Account, now: float) -> None:
+        """Count a wrong password; the ``failures``-th in a row locks the account (recorded for its
+        owner and administrators, never told to whoever is signing in)."""
         failures = self.store.count_failure(account.name)
         if failures < self.failures:
             self.store.record(account.name, account.name, "sign_in_failed", f"连续第 {failures} 次")
-            left = self.failures - failures
-            raise ApiError(
-                401, "sign_in_failed", f"{WRONG}（再错 {left} 次，账号将锁定 {self.lockout // 60} 分钟）"
-            )
+            return
         self.store.update(account.name, failures=0, locked_until=now + self.lockout)
-        self.store.record(account.name, account.name, "locked", f"连续 {failures} 次密码错误")
-        raise self._locked(self.store.get(account.name) or account, now)
-
-    def _locked(self, account: Account, now: float) -> ApiError:
-        minutes = max(1, round(((account.locked_until or now) - now) / 60))
-        return ApiError(
-            423,
-            "account_locked",
-            f"密码连续错误 {self.failures} 次，账号已锁定，请 {minutes} 分钟后再试，或请管理员重置密码",
+        minutes = self.lockout // 60
+        self.store.record(
+            account.name, account.name, "locked", f"连续 {failures} 次密码错误，锁定 {minutes} 分钟"
         )
 
     def current(self, token: str | None, now: float | None = None) -> Current | None:

@@ -11,6 +11,7 @@ administrator comes from ``python -m bot users add NAME --role admin``.
 
 from __future__ import annotations
 
+from bot.accounts import passwords
 from bot.accounts.manage import DEVELOPMENT_ADMIN, DEVELOPMENT_PASSWORD, Management
 from bot.accounts.sessions import Sessions
 from bot.accounts.store import AccountStore
@@ -41,6 +42,7 @@ def open_accounts(settings: Settings) -> Sessions:
             f"(development only; docs/accounts.md)",
             flush=True,
         )
+    passwords.make_decoy()
     sessions = Sessions(store, settings.accounts)
     sessions.purge()  # sessions that ended while the server was down (they are refused anyway)
     return sessions

@@ -3,7 +3,9 @@
 A draft holds the change as JSON, the source it cites, who wrote it, its plain-words lines as
 they read when it was made, and its review: ``draft`` → ``approved`` (claimed by one reviewer,
 then written) → ``published``, or ``rejected`` with the reviewer's comment for the author.
-Status moves are conditional updates, so two reviewers approving at once publish it once.
+Status moves are conditional updates, so two reviewers approving at once publish it once. A
+draft left ``approved`` (the web server stopped between approval and its last write) is
+finished when the server starts again (bot/admin/editor.py ``Editor.finish_interrupted``).
 The change log names the account for every draft, approval, rejection and publish: the
 registry changes' part of the audit trail (bot/web/audit.py holds the look-ups of files).
 """
@@ -147,16 +149,20 @@ class Drafts:
             )
             self._log(conn, reviewer, "failed", draft_id, reason)
 
-    def published(self, draft_id: int, reviewer: str, lines: list[str]) -> None:
+    def published(self, draft_id: int, account: str, lines: list[str], note: str = "") -> bool:
+        """The approved draft's files are written: published. False when it was not approved any
+        more (a retry of the same publish finished it first): then nothing is logged twice."""
         with self.engine.begin() as conn:
-            conn.execute(
+            moved = conn.execute(
                 drafts.update()
-                .where(drafts.c.id == draft_id)
+                .where(drafts.c.id == draft_id, drafts.c.status == APPROVED)
                 .values(
                     status=PUBLISHED, published_at=time.time(), lines=json.dumps(lines, ensure_ascii=False)
                 )
-            )
-            self._log(conn, reviewer, "publish", draft_id, "；".join(lines))
+            ).rowcount
+            if moved:
+                self._log(conn, account, "publish", draft_id, note + "；".join(lines))
+        return bool(moved)
 
     def _log(self, conn: sa.engine.Connection, account: str, action: str, draft_id: int, detail: str) -> None:
         conn.execute(

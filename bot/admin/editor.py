@@ -19,7 +19,7 @@ from typing import Any
 from bot.accounts.roles import User
 from bot.admin.changes import GUIDE_KINDS, KIND_WORDS, Change, ChangeError, Workspace, parse_change
 from bot.admin.documents import TEXT, Document, write_documents
-from bot.admin.drafts import DRAFT, PUBLISHED, Drafts
+from bot.admin.drafts import APPROVED, DRAFT, PUBLISHED, Drafts
 from bot.admin.hooks import published_touches_model, run_publish_hooks
 from bot.admin.plain_words import describe, standing
 from bot.jsonapi import ApiError
@@ -31,6 +31,8 @@ from bot.settings import Settings, get_settings
 SOURCE_MIN, SOURCE_MAX = 4, 500
 NO_SOURCE = "每项修改都要注明依据：政策文件的网址或文号，或部门的通知（至少 4 个字）"
 KIND_LABELS = KIND_WORDS  # how pages and messages name each kind of entry
+SYSTEM = "系统"  # the drafts log's account for what the server does by itself
+RESUMED = "服务重启后完成中断的发布："
 
 
 def create_draft(change: dict[str, Any], source: str, author: str, settings: Settings | None = None) -> int:
@@ -185,39 +187,95 @@ class Editor:
 
     def approve(self, user: User, draft_id: int) -> dict[str, Any]:
         """Approve and publish: write the files and the changelog entry; 409 if the change no longer
-        applies to the files as they are (the draft stays pending, nothing written)."""
-        found = self._pending_for(user, draft_id)
+        applies to the files as they are (the draft stays pending, nothing written), 503 if the
+        files cannot be written (pending again too)."""
+        self._pending_for(user, draft_id)
         if not self.drafts.claim(draft_id, user.name):
             raise ApiError(409, "not_pending", "这份草稿已被他人处理")
+        return self._finish(self.draft(draft_id), user.name)
+
+    def finish_interrupted(self) -> list[str]:
+        """Publish every draft left ``approved``: its reviewer approved it, and the web server
+        stopped before the publish was recorded (a crash, a kill, a power cut). Called when the
+        server starts. Each is finished exactly as its approval would have (checked against the
+        files as they are now, by the same reviewer); one whose files were written already is
+        only recorded, and one that no longer applies goes back to the review queue with the
+        reason. What happened to each, in words for the server's log."""
+        done = []
+        for found in self.drafts.find(status=APPROVED, limit=1000):
+            try:
+                self._finish(found, SYSTEM, RESUMED)
+                done.append(f"草稿 {found['id']}（{found['target_name']}）：中断的发布已完成")
+            except ApiError as exc:
+                done.append(f"草稿 {found['id']}（{found['target_name']}）：{exc.message}，已退回待审核")
+        return done
+
+    def _finish(self, found: dict[str, Any], account: str, note: str = "") -> dict[str, Any]:
+        """Publish the approved draft ``found``, logged as ``account``'s act; 409 ``conflict`` (the draft
+        pending again) when it no longer applies, 503 (likewise) when the files cannot be written."""
+        draft_id = int(found["id"])
         try:
-            with self._lock:
-                changes = parse_change(found["change"])
-                documents, lines, _ = self._apply(changes)
-                if not documents:
-                    raise ChangeError("材料库已是这项修改后的样子（可能已有人发布了同样的修改）")
-                entry = {
-                    "id": f"draft-{draft_id}",
-                    "at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-                    "target": f"{found['target_kind']}/{found['target_id']}",
-                    "author": found["author"],
-                    "reviewer": user.name,
-                    "source": found["source"],
-                    "lines": lines,
-                }
-                log = Document(changelog.FILE, "", TEXT, changelog.append_text(self.directory, entry))
-                write_documents(self.directory, [*documents, log])  # the changelog last: see reload.py
-                # The registry the change left, checked already: no second load of every file.
-                assert self._applied is not None  # set by _apply, which checked the change
-                self._registry = replace(self._applied, digest=content_digest(self.directory))
+            lines = self._write(found)
         except ChangeError as exc:
-            self.drafts.release(draft_id, user.name, str(exc))
+            self.drafts.release(draft_id, account, str(exc))
             raise ApiError(409, "conflict", f"无法发布：{exc}") from exc
-        self.drafts.published(draft_id, user.name, lines)
+        except OSError as exc:  # the disk, not the change: nothing or part written, the changelog not
+            self.drafts.release(draft_id, account, f"写入文件失败：{exc}")
+            raise ApiError(
+                503, "publish_failed", "写入材料库文件失败，未发布；草稿已退回待审核，可稍后再批准"
+            ) from exc
+        moved = self.drafts.published(draft_id, account, lines, note)
         published = self.draft(draft_id)
         assert published["status"] == PUBLISHED
-        record = {**published, "touches_model": published_touches_model(published)}
-        run_publish_hooks(record)
+        if moved:  # a retry that found it published already has run the hooks once
+            run_publish_hooks({**published, "touches_model": published_touches_model(published)})
         return published
+
+    def _write(self, found: dict[str, Any]) -> list[str]:
+        """Write the approved draft's change and its changelog entry; its plain-words lines.
+
+        Idempotent, so finishing an interrupted publish is safe: the changelog entry is written
+        last (after every edited file is in place), so when the file holds this draft's entry the
+        publish reached the disk and only its lines are returned. Otherwise the change is applied
+        to the files as they are now, which also completes a publish cut off halfway through its
+        renames (the files already written differ in nothing)."""
+        with self._lock:
+            written = _changelog_entry(self.directory, found)
+            if written is not None:
+                return [str(line) for line in written.get("lines") or []]
+            changes = parse_change(found["change"])
+            documents, lines, _ = self._apply(changes)
+            if not documents:
+                raise ChangeError("材料库已是这项修改后的样子（可能已有人发布了同样的修改）")
+            entry = {
+                "id": _changelog_id(found),
+                "at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                "target": f"{found['target_kind']}/{found['target_id']}",
+                "author": found["author"],
+                "reviewer": found["reviewer"],
+                "source": found["source"],
+                "lines": lines,
+            }
+            log = Document(changelog.FILE, "", TEXT, changelog.append_text(self.directory, entry))
+            write_documents(self.directory, [*documents, log])  # the changelog last: see reload.py
+            # The registry the change left, checked already: no second load of every file.
+            assert self._applied is not None  # set by _apply, which checked the change
+            self._registry = replace(self._applied, digest=content_digest(self.directory))
+            return lines
+
+
+def _changelog_id(found: dict[str, Any]) -> str:
+    return f"draft-{found['id']}"
+
+
+def _changelog_entry(directory: Path, found: dict[str, Any]) -> dict[str, Any] | None:
+    """The changelog's entry of this draft's publish, if it is written (same id, author and source:
+    a drafts database started afresh reuses numbers, the changelog keeps the old ones)."""
+    for entry in reversed(changelog.entries(directory)):
+        if entry.get("id") == _changelog_id(found):
+            same = entry.get("author") == found["author"] and entry.get("source") == found["source"]
+            return entry if same else None
+    return None
 
 
 def _guide_entry(guide: Scenario, registry: Registry) -> dict[str, Any]:

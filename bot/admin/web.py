@@ -12,6 +12,8 @@ the reason and the status of the refusal; nothing is changed.
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qs
@@ -25,13 +27,15 @@ from starlette.concurrency import run_in_threadpool
 from bot.accounts.roles import User
 from bot.accounts.web import admin_page, require
 from bot.admin.changes import ID_PATTERN
-from bot.admin.drafts import DRAFT, STATUSES, Drafts
+from bot.admin.drafts import APPROVED, DRAFT, STATUSES, Drafts
 from bot.admin.editor import KIND_LABELS, Editor
-from bot.admin.plain_words import EXEMPT_SHORT, NECESSITY_WORDS
+from bot.admin.plain_words import NECESSITY_WORDS
 from bot.jsonapi import ApiError, JsonObject
+from bot.registry.exemption_labels import EXEMPT_LABELS
 from bot.registry.files import dump_yaml
 from bot.settings import Settings
 
+log = logging.getLogger(__name__)
 KIND_PATTERN = r"^(scenario|matter|material|catalogue)$"
 FORM_FIELDS = 16  # the largest form (a requirement's) has 9
 
@@ -103,6 +107,25 @@ def change_from_form(kind: str, rid: str, form: dict[str, str]) -> dict[str, Any
 def admin_router(settings: Settings, drafts: Drafts | None = None) -> APIRouter:
     editor = Editor(settings.registry.dir, drafts or Drafts(settings.console_store_url))
     router = APIRouter()
+    background: list[asyncio.Task[None]] = []
+
+    async def finish_interrupted() -> None:
+        """A publish the last run of the server left half done is finished now, off the event loop
+        and after the other startup handlers (the retrain's publish hook among them) have run:
+        they run one after another without yielding, and this task only starts once they have."""
+        if editor.drafts.find(status=APPROVED, limit=1):
+            background.append(asyncio.create_task(run_in_threadpool(report_interrupted)))
+
+    def report_interrupted() -> None:
+        try:
+            lines = editor.finish_interrupted()
+        except Exception:  # e.g. registry files that do not load: the drafts stay 发布中 for the next start
+            log.exception("finishing the publishes the last run left unfinished failed")
+            return
+        for line in lines:
+            print(f"web: {line}", flush=True)
+
+    router.on_startup.append(finish_interrupted)
     may_edit = Depends(require("edit"))
     may_review = Depends(require("review"))
 
@@ -117,7 +140,7 @@ def admin_router(settings: Settings, drafts: Drafts | None = None) -> APIRouter:
             entry=entry,
             kind_label=KIND_LABELS[kind],
             questions_yaml=questions,
-            exempt_kinds=EXEMPT_SHORT,
+            exempt_kinds=EXEMPT_LABELS,
             necessities=NECESSITY_WORDS,
             error=error,
         )

@@ -17,6 +17,7 @@ import pytest
 import requests
 
 from bot.ops.procs import Service, free_port
+from bot.registry_import.labels import EXEMPT_LABELS, NO_EXEMPTION
 from bot.settings import ROOT, Settings, load_settings
 from tests.accounts.helpers import account, bearer
 from tests.admin.conftest import MARRIAGE_EXEMPT, SOURCE, files_of
@@ -199,6 +200,17 @@ def test_a_refused_form_shows_the_page_again_with_the_reason_and_nothing_changes
     error = re.search(r'id="form-error" role="alert">([^<]*)<', answer.text)
     assert error and message in error.group(1), error
     assert files_of(servers.data) == before
+
+
+def test_the_entry_form_offers_the_spreadsheets_exemption_words(servers):
+    """The editor's drop-down and the department's sheet name each exemption kind alike."""
+    page = requests.get(
+        servers.web + "/admin/entry/scenario/newborn", headers=as_(servers, "editor-li", "editor"), timeout=60
+    )
+    assert page.status_code == 200
+    select = page.text.split('name="exemption_kind">', 1)[1].split("</select>", 1)[0]
+    offered = re.findall(r'<option value="([^"]*)"[^>]*>([^<]*)</option>', select)
+    assert offered == [("", NO_EXEMPTION), *EXEMPT_LABELS.items()]
 
 
 def registry_status(servers: Servers, material: str) -> tuple[str, int]:
