@@ -54,6 +54,19 @@ def session_cpu_s(leader: int) -> float:
     return total / ticks
 
 
+def children_cpu_s(parent: int) -> dict[int, float]:
+    """CPU seconds so far of ``parent`` and of each of its children, by process id: for a server whose
+    children each start a session of their own (PostgreSQL's backends), which :func:`session_cpu_s`
+    would miss."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    out: dict[int, float] = {}
+    for pid in (int(p.name) for p in Path("/proc").iterdir() if p.name.isdigit()):
+        fields = _stat(pid)
+        if len(fields) > 12 and (pid == parent or fields[1] == str(parent)):
+            out[pid] = (int(fields[11]) + int(fields[12])) / ticks
+    return out
+
+
 def service_cpu_s(service: Service) -> float | None:
     """A started service's CPU seconds so far (None when it is not running)."""
     if not service.alive() or service.process is None:

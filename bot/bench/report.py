@@ -16,7 +16,16 @@ from bot.bench import plots
 BEGIN = "<!-- bench:begin (written by `make bench`; edit outside these markers) -->"
 END = "<!-- bench:end -->"
 TITLE = "# Benchmarks\n\nLatency, throughput, scale and footprint, measured by `make bench`.\n"
-SECTIONS = ("run", "conversation", "multiturn", "identification", "registry", "footprint", "profile")
+SECTIONS = (
+    "run",
+    "conversation",
+    "multiturn",
+    "scaled",
+    "identification",
+    "registry",
+    "footprint",
+    "profile",
+)
 # Identification over the whole portal may cost at most this many times the parse of the 40-scenario model.
 PARSE_RATIO_TARGET = 2.0
 RASA_RSS_TARGET_MB = 1200
@@ -24,6 +33,9 @@ TRAINING_TARGET_S = 180
 # The checklist path must not grow with the registry: the data path's median at the largest
 # size over its median at the real size (a ratio, so the machine's load cancels).
 GROWTH_TARGET = 1.5
+# The scaled stack's turns/s per replica over the embedded stack's, in the same run ("close to" it: the
+# scaled stack does more per turn by design, a network round trip to PostgreSQL and Redis).
+SCALED_TARGET = 0.8
 
 
 def _ms(value: float | None) -> str:
@@ -112,6 +124,7 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
         ):
             add(name, None, None)
     out += multiturn_targets(results.get("multiturn") or {})
+    out += scaled_targets(results.get("scaled") or {})
     runs = (results.get("registry") or {}).get("runs") or []
     largest = [r for r in runs if r["factor"] == max(x["factor"] for x in runs)]
     for run in largest:
@@ -265,6 +278,96 @@ def _multiturn_lines(multiturn: dict[str, Any]) -> list[str]:
         )
     lines += ["", "![multi-turn conversations](benchmarks/multiturn.png)"]
     return lines
+
+
+def scaled_targets(scaled: dict[str, Any]) -> list[dict[str, Any]]:
+    """The scaled stack per replica against the embedded one (bot/bench/scaled.py), None when not measured."""
+    name = f"scaled stack: turns/s per replica at concurrency 8, scaled/embedded ≥ {SCALED_TARGET:g}"
+    if not scaled.get("runs"):
+        return [{"target": name, "measured": None, "met": None}]
+    ratio = (scaled["ratios"].get("8") or {}).get("turns_per_s")
+    errors = sum(run["errors"] for stack in scaled["runs"].values() for run in stack.values())
+    return [
+        {"target": name, "measured": ratio, "met": None if ratio is None else ratio >= SCALED_TARGET},
+        {
+            "target": "scaled stack: errors (wrong answers included) = 0",
+            "measured": errors,
+            "met": errors == 0,
+        },
+    ]
+
+
+SCALED_PROCESSES = ("rasa", "actions", "registry", "postgres", "redis", "nginx")
+
+
+def _scaled_lines(scaled: dict[str, Any]) -> list[str]:
+    if not scaled.get("runs"):
+        return ["Not measured in this run (`--parts scaled` starts both stacks and has whole conversations)."]
+    runs, r = scaled["runs"], scaled["ratios"]
+    lines = [
+        "The embedded stack (SQLite tracker store and registry, Rasa's in-memory lock store) and the scaled "
+        "one with 1 Rasa server and 1 action server behind nginx (PostgreSQL tracker store, event broker and "
+        "registry, Redis lock store), both from this run's model and running side by side, have the same "
+        f"multi-turn conversations ({scaled['conversations']} distinct ones of "
+        f"{scaled['turns_per_conversation']} turns, as in the multi-turn section; every reply checked) in "
+        "interleaved halves. With one replica of each, turns/s is the figure per replica. *CPU ms per turn*: "
+        "of each process the turns pass through (PostgreSQL: every backend of its cluster).",
+        "",
+        "| clients | stack | conversations | turns | turns/s | turn median ms | p99 ms | errors | "
+        + " | ".join(f"CPU {p}" for p in SCALED_PROCESSES)
+        + " | CPU total ms/turn |",
+        "|---|---|---|---|---|---|---|---|" + "---|" * (len(SCALED_PROCESSES) + 1),
+    ]
+    for c in sorted(runs.get("embedded") or {}, key=int):
+        for stack in ("embedded", "scaled"):
+            s = runs[stack][c]
+            cpu = s["cpu_ms_per_turn"]
+            cells = " | ".join("–" if p not in cpu else f"{cpu[p]:g}" for p in SCALED_PROCESSES)
+            rate = s["turns_per_s"]
+            lines.append(
+                f"| {c} | {stack} | {s['conversations']} | {s['turns']} | {'–' if rate is None else f'{rate:.1f}'} "
+                f"| {_ms(s['p50_ms'])} | {_ms(s['p99_ms'])} | {s['errors']} | {cells} | {s['cpu_ms_per_turn_total']:g} |"
+            )
+        x = r.get(c) or {}
+        lines.append(
+            f"| {c} | **scaled/embedded** | | | **{x.get('turns_per_s')}** | **{x.get('p50')}** | "
+            f"**{x.get('p99')}** | |" + " |" * len(SCALED_PROCESSES) + f" **{x.get('cpu')}** |"
+        )
+    lines += ["", *_scaled_difference(runs)]
+    return lines
+
+
+def _pooled_cpu(runs: dict[str, Any], key: str) -> dict[str, float]:
+    """CPU ms per turn of each process over every concurrency of one stack (weighted by turns): more
+    turns than any one run, so a clock tick (10 ms) weighs less."""
+    turns = sum(r["turns"] for r in runs.values())
+    spent: dict[str, float] = {}
+    for r in runs.values():
+        for name, ms in (r.get(key) or {}).items():
+            spent[name] = spent.get(name, 0.0) + ms * r["turns"]
+    return {name: round(ms / turns, 2) for name, ms in spent.items()} if turns else {}
+
+
+def _scaled_difference(runs: dict[str, Any]) -> list[str]:
+    """Where the extra CPU of a scaled turn goes: scaled minus embedded, process by process."""
+    if not runs.get("embedded") or not runs.get("scaled"):
+        return []
+    mine, theirs = (
+        _pooled_cpu(runs["scaled"], "cpu_ms_per_turn"),
+        _pooled_cpu(runs["embedded"], "cpu_ms_per_turn"),
+    )
+    diff = {p: round(mine.get(p, 0.0) - theirs.get(p, 0.0), 2) for p in {*mine, *theirs}}
+    parts = ", ".join(f"{p} {v:+g}" for p, v in sorted(diff.items(), key=lambda kv: (-abs(kv[1]), kv[0])))
+    total = round(sum(mine.values()) - sum(theirs.values()), 2)
+    databases = _pooled_cpu(runs["scaled"], "postgres_cpu_ms_per_turn_by_database")
+    by_database = ", ".join(f"{db} {ms:g}" for db, ms in sorted(databases.items(), key=lambda kv: -kv[1]))
+    return [
+        f"Where the difference goes (CPU ms per turn over all the turns above, scaled − embedded): {total:+g} "
+        f"in all: {parts}."
+        + (f" PostgreSQL's by database (ms per turn): {by_database}." if by_database else "")
+        + " On the embedded stack Rasa's SQLite tracker store works inside Rasa's process; on the scaled one"
+        " that work is PostgreSQL's."
+    ]
 
 
 def _run_lines(run: dict[str, Any]) -> list[str]:
@@ -563,6 +666,10 @@ def generated_block(results: dict[str, Any]) -> str:
         "## Multi-turn conversations: ours against the stock bot's stories",
         "",
         *_multiturn_lines(results.get("multiturn") or {}),
+        "",
+        "## Scaled stack per replica: against the embedded stack",
+        "",
+        *_scaled_lines(results.get("scaled") or {}),
         "",
         "## Identification at the real size: ours against today's model",
         "",

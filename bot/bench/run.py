@@ -26,6 +26,7 @@ from bot.bench.multiturn import Talker, our_scripts, run_multiturn, stock_script
 from bot.bench.profile import breakdown, sampling
 from bot.bench.progress import stage
 from bot.bench.registry_bench import run_registry_bench
+from bot.bench.scaled import run_scaled
 from bot.bench.servers import (
     Timed,
     check_configuration,
@@ -55,6 +56,10 @@ class Plan:
     ident_requests: int = 0
     # Whole multi-turn conversations per concurrency, for each bot (bot/bench/multiturn.py).
     multiturn_counts: dict[int, int] = field(default_factory=dict)
+    # Multi-turn conversations per concurrency on the embedded and the scaled stack (bot/bench/scaled.py),
+    # and how many distinct ones are tried first on both (0: all).
+    scaled_counts: dict[int, int] = field(default_factory=dict)
+    scaled_scripts: int = 0
 
     @property
     def conversation(self) -> bool:
@@ -73,6 +78,8 @@ FULL = Plan(
     registry_concurrencies=(1, 8),
     ident_requests=1000,
     multiturn_counts={1: 100, 8: 200},
+    scaled_counts={1: 100, 8: 200},
+    scaled_scripts=60,
 )
 # Everything a full run does, with few requests: for trying the harness, not for the docs.
 QUICK = Plan(
@@ -84,10 +91,12 @@ QUICK = Plan(
     registry_requests=100,
     ident_requests=100,
     multiturn_counts={1: 10, 8: 16},
+    scaled_counts={1: 8, 8: 16},
+    scaled_scripts=12,
 )
 SMOKE = Plan(name="smoke")
 PLANS = {p.name: p for p in (FULL, QUICK, SMOKE)}
-PARTS = ("conversation", "multiturn", "identification", "registry")
+PARTS = ("conversation", "multiturn", "identification", "registry", "scaled")
 
 
 def _model_mb(path: Path) -> float:
@@ -244,7 +253,7 @@ def run(
     """Measure everything the plan asks for (of ``parts``) and write the report under ``out``."""
     started = time.monotonic()
     # Nothing from an earlier run: no logs (Rasa's warnings are read from them), no databases.
-    for scratch in ("logs", "var", "profile", "registry", "ident"):
+    for scratch in ("logs", "var", "profile", "registry", "ident", "scaled"):
         shutil.rmtree(work / scratch, ignore_errors=True)
     work.mkdir(parents=True, exist_ok=True)
     command = _command(plan) + ("" if set(parts) == set(PARTS) else f" --parts {','.join(parts)}")
@@ -261,6 +270,15 @@ def run(
         _conversation(plan, work, results, reuse, parts)
     if plan.ident_requests and "identification" in parts:
         _identification(plan, work, results, reuse)
+    if plan.scaled_counts and "scaled" in parts:
+        with stage("scaled stack (1 Rasa + 1 action server) against the embedded stack"):
+            results["scaled"] = run_scaled(
+                _our_model(work, results, reuse),
+                work / "scaled",
+                plan.scaled_counts,
+                plan.warmup,
+                plan.scaled_scripts,
+            )
     if "registry" in parts:
         with stage("registry scale"):
             results["registry"] = run_registry_bench(

@@ -148,7 +148,7 @@ def test_the_command_line_takes_parts_and_registry_sizes() -> None:
     from bot.bench.run import PARTS, _factors, _parts
 
     assert _parts("identification,registry") == ("identification", "registry")
-    assert set(PARTS) == {"conversation", "multiturn", "identification", "registry"}
+    assert set(PARTS) == {"conversation", "multiturn", "identification", "registry", "scaled"}
     assert _parts("multiturn") == ("multiturn",)
     assert _factors("1,10") == (1, 10)
     for bad, parse in (("nothing", _parts), ("1,x", _factors), ("0", _factors)):
