@@ -93,3 +93,113 @@ def test_every_rasa_server_of_ours_starts_through_the_launcher(tmp_path: Path) -
     settings = settings_on_free_ports(tmp_path / "var")
     service = Stack(settings, tmp_path / "model.tar.gz", tmp_path / "logs").rasa_service("rasa", 5005)
     assert service.argv[1:4] == ["-m", "bot.rasa_compat", "run"]
+
+
+# Events as Rasa itself writes them (one of each kind the schema names), and replies that break
+# the schema in each way it can be broken: the kept check must agree with jsonschema.validate.
+def _rasa_events() -> list[dict[str, Any]]:
+    from rasa.shared.core import events as ev
+
+    parse = {
+        "text": "出生",
+        "intent": {"name": "scenario_newborn", "confidence": 0.9},
+        "intent_ranking": [{"name": "scenario_newborn", "confidence": 0.9}],
+        "entities": [{"start": 0, "end": 2, "entity": "material", "value": "出生证明", "extractor": None}],
+    }
+    made = [
+        ev.UserUttered("出生", parse_data=parse, input_channel="rest", message_id="m1"),
+        ev.ActionExecuted("action_listen", policy="RulePolicy", confidence=1.0),
+        ev.SlotSet("scenario", "newborn"),
+        ev.SlotSet("answers", {"a": [1, None]}),
+        ev.EntitiesAdded([{"entity": "material", "value": "x", "start": 0, "end": 1}]),
+        ev.DefinePrevUserUtteredFeaturization(False),
+        ev.ReminderCancelled(name="r"),
+        ev.ActionExecutionRejected("action_x"),
+        ev.LoopInterrupted(True),
+        ev.ActiveLoop("conditions_form"),
+        ev.AllSlotsReset(),
+        ev.ConversationResumed(),
+        ev.ConversationPaused(),
+        ev.FollowupAction("action_listen"),
+        ev.StoryExported(),
+        ev.Restarted(),
+        ev.UserUtteranceReverted(),
+        ev.ActionReverted(),
+        ev.BotUttered("好的", {"custom": {"card": [1, 2]}, "buttons": [{"title": "a", "payload": "/b"}]}),
+        ev.SessionStarted(),
+        ev.AgentUttered("x"),
+    ]
+    return [e.as_dict() for e in made] + [
+        {"event": "form", "name": "conditions_form"},
+        {"event": "form_validation", "validate": False},
+        {"event": "reminder", "intent": "x", "date_time": "2026-12-03T00:00:00"},
+    ]
+
+
+def _broken(event: dict[str, Any]) -> list[Any]:
+    """Variants of a valid event that the schema may reject (wrong types, names, shapes)."""
+    out: list[Any] = [
+        {k: v for k, v in event.items() if k != "event"},
+        {**event, "event": "no_such_event"},
+        {**event, "event": 7},
+        {**event, "timestamp": "yesterday"},
+        {**event, "metadata": []},
+        [event],
+        "user",
+    ]
+    for key in event:
+        if key != "event":
+            out += [{**event, key: 12345}, {**event, key: "text"}, {**event, key: None}, {**event, key: [{}]}]
+    return out
+
+
+def _replies() -> list[Any]:
+    valid = _rasa_events()
+    replies: list[Any] = [{}, {"events": []}, {"events": valid}, VALID, *INVALID, None, "x", {"events": None}]
+    replies += [{"events": [e]} for e in valid]
+    replies += [{"events": [*valid[:2], b]} for e in valid for b in _broken(e)]
+    responses: list[Any] = [[{"text": "a"}], [1], [{"custom": {}}], {}, None]
+    replies += [{"responses": r} for r in responses]
+    return replies
+
+
+def test_the_schema_still_splits_into_one_branch_per_event_name() -> None:
+    """The premise of the fast path, on the installed Rasa's schema: without it every reply
+    would still be checked right (by the whole schema), only slowly."""
+    split = action_reply.split_event_branches(RemoteAction.action_response_format_spec())
+    assert split is not None
+    _, branches = split
+    assert {e["event"] for e in _rasa_events()} == set(branches)
+
+
+def test_a_schema_whose_branches_do_not_name_their_event_is_not_split() -> None:
+    schema = RemoteAction.action_response_format_spec()
+    items = schema["properties"]["events"]["items"]
+    for broken in (
+        {**items, "oneOf": [*items["oneOf"], {"properties": {"name": {"type": "string"}}}]},
+        {**items, "oneOf": [*items["oneOf"], items["oneOf"][0]]},
+        {**items, "required": []},
+        {**items, "oneOf": [{"$ref": "#/x"}]},
+    ):
+        changed = {
+            **schema,
+            "properties": {**schema["properties"], "events": {"type": "array", "items": broken}},
+        }
+        assert action_reply.split_event_branches(changed) is None
+
+
+def test_the_kept_check_accepts_and_rejects_exactly_what_jsonschema_validate_does() -> None:
+    import jsonschema
+
+    schema = RemoteAction.action_response_format_spec()
+    check = action_reply.reply_is_valid()
+    verdicts = {True: 0, False: 0}
+    for reply in _replies():
+        try:
+            jsonschema.validate(reply, schema)
+            rasas = True
+        except ValidationError:
+            rasas = False
+        assert check(reply) is rasas, reply
+        verdicts[rasas] += 1
+    assert verdicts[True] > 20 and verdicts[False] > 100  # both kinds really exercised

@@ -47,6 +47,23 @@ def test_the_count_query_is_what_rasas_save_skips(tmp_path: Path) -> None:
     assert 0 < counted == len(tracker.events) - len(rasas_new)
 
 
+def test_the_kept_count_statement_counts_what_rasas_query_counts(tmp_path: Path) -> None:
+    """CheckedSQLTrackerStore.stored_count is Rasa's _event_query with the sender bound later:
+    for every conversation (one session, two, none stored) the same count as Rasa's query."""
+    store = CheckedSQLTrackerStore(Domain.empty(), db=str(tmp_path / "tracker.sqlite3"))
+    rasa = SQLTrackerStore(Domain.empty(), db=str(tmp_path / "tracker.sqlite3"))
+    asyncio.run(rasa.save(DialogueStateTracker.from_events("two", FIRST + SECOND)))
+    asyncio.run(rasa.save(DialogueStateTracker.from_events("one", FIRST)))
+    counts = {}
+    with store.session_scope() as session:
+        for sender in ("two", "one", "none"):
+            ours = session.execute(store.stored_count, {"sender_id": sender}).scalar_one()
+            assert ours == rasa._event_query(session, sender, fetch_events_from_all_sessions=False).count()
+            counts[sender] = ours
+    # Rasa counts from the latest SessionStarted: the action_session_start before it is left out.
+    assert counts == {"two": len(SECOND) - 1, "one": len(FIRST) - 1, "none": 0}
+
+
 def test_rasas_save_is_still_stream_then_store_the_additional_events() -> None:
     """What save_turn does in one pass; if Rasa's save changes, save_turn must follow."""
     source = inspect.getsource(SQLTrackerStore.save)
