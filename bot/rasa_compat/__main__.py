@@ -7,12 +7,13 @@ Importing :mod:`bot.rasa_compat` has already refused a Rasa of another version.
 
 from __future__ import annotations
 
-from bot.rasa_compat import action_reply, kept_sessions
+from bot.rasa_compat import action_reply, kept_sessions, rule_states
 
 
 def main() -> None:
     action_reply.install()
     kept_sessions.install()
+    rule_states.install()
     from rasa.__main__ import main as rasa_main
 
     rasa_main()
