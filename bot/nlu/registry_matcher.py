@@ -6,10 +6,12 @@ the model; at parse time it adds the key ``registry`` to the parse result, which
 ``/model/parse`` returns and the tracker keeps in ``latest_message``::
 
     {"ranking": [{"id", "kind", "name", "score", "named"}, …top 10], "vague": bool,
-     "specific": bool}
+     "specific": bool, "untranslated": float}
 
 ``specific`` is false when the message holds no registry word beyond the generic ones
 (证, 证明, 手续) and the actions: 我要补个证 names nothing, whatever it matches.
+``untranslated`` is the share of the message that is English the lexicon has no term for: the
+intent model, trained on Chinese phrases, reads such a message poorly (``bot.nlu.intents``).
 
 Rasa's training cache fingerprints this component's config and the NLU data, not the
 registry files: ``python -m bot train`` writes the registry's and the lexicon's digests
@@ -157,7 +159,13 @@ class RegistryMatcher(GraphComponent):
             message, self.config["vague_intent"], float(self.config["vague_threshold"])
         )
         vague = not named and leads and (not specific or best < float(self.config["vague_max_score"]))
-        return {"ranking": ranking, "vague": vague, "specific": specific or named}
+        untranslated = round(self.index.query(text).untranslated_share, 3) if self.index and text else 0.0
+        return {
+            "ranking": ranking,
+            "vague": vague,
+            "specific": specific or named,
+            "untranslated": untranslated,
+        }
 
     def _model_scenarios(self, message: Message | dict[str, Any], ranked: set[str], text: str) -> list[dict]:
         """The model's likeliest scenario intents the ranking lacks, with the matcher's own

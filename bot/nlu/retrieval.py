@@ -2,7 +2,8 @@
 
 The message is normalised (simplified, half-width, lower case, punctuation gone) and
 rewritten with the curated lexicon (``data/nlu/synonyms.yml``: 驾照 → 驾驶证, 丢了 →
-补领 …). Entries are ranked by BM25F over registry words and character bigrams
+补领, passport → 护照 …); English is read word by word (``bot.nlu.english``), and what the
+lexicon cannot translate is dropped rather than scored as unknown. Entries are ranked by BM25F over registry words and character bigrams
 (fields weighted: name and aliases above result, categories, department and materials),
 times a small prior (detailed guides and citizens' matters before company-only catalogue
 rows) and an action factor (驾照丢了 prefers 补领 over 换领). An entry whose official
@@ -23,15 +24,20 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
+from bot.nlu.english import SEPARATOR, EnglishPhrases
 from bot.nlu.entries import Entry
 from bot.nlu.normalize import normalize
 from bot.nlu.typos import SoundCorrector
 
 _NON_WORD = re.compile(r"[^0-9a-z\u3400-\u9fff]+")
+_NON_WORD_KEEP_BREAKS = re.compile(r"[^0-9a-z\u3400-\u9fff\x01]+")
+_BREAKS = re.compile(r"\x01{2,}")
 _BRACKETS = re.compile(r"[（(【\[][^）)】\]]*[）)】\]]")
 # 注册个公司 = 注册公司: a spoken classifier between verb and noun (not 个人, 个体, 个税 …).
 _CLASSIFIER = re.compile(r"(?<=[\u3400-\u9fff])一?个(?![人体性税案别])")
 _SPLIT_NAME = re.compile(r"[、，,及和与/]")
+_LATIN_RUN = re.compile(r"[a-z]+")
+_LATIN_WORD = re.compile(r"[a-z0-9]*[a-z][a-z0-9]*")
 
 # BM25F field weights: a word in the name counts most; materials say little about the matter.
 FIELD_WEIGHTS: dict[str, float] = {
@@ -147,6 +153,13 @@ class Query:
     actions: set[int]
     unknown: int = 0  # bigrams no registry text has: the message may be about something else
     raw: str = ""  # cleaned, before the spoken classifiers were dropped (names keep theirs)
+    untranslated: int = 0  # letters of English words the lexicon has no term for
+    length: int = 0  # letters, digits and characters of the message as typed
+
+    @property
+    def untranslated_share(self) -> float:
+        """The share of the message that is English the lexicon could not translate."""
+        return min(1.0, self.untranslated / self.length) if self.length else 0.0
 
 
 class Index:
@@ -345,8 +358,25 @@ class Index:
             )
         return self._corrector
 
+    @property
+    def english(self) -> EnglishPhrases:
+        """The lexicon's English and mixed phrases, matched word by word (built on first use)."""
+        if getattr(self, "_english", None) is None:
+            said = [s for a in self.lexicon.actions for s in a["said"]]
+            # Latin words of the names and aliases (jw202, px, ktv) are kept like registry words.
+            in_names = {w for name in self._names for w in _LATIN_WORD.findall(name)}
+            self._english = EnglishPhrases([*self.lexicon.terms, *said], [*self.vocab, *in_names])
+        return self._english
+
+    def _read(self, message: str) -> tuple[str, int]:
+        """The cleaned message with only the English the lexicon knows (each phrase set apart by
+        ``SEPARATOR``), and the letters of English it dropped."""
+        reading = self.english.read(normalize(message or ""))
+        text = _BREAKS.sub(SEPARATOR, _NON_WORD_KEEP_BREAKS.sub("", reading.text)).strip(SEPARATOR)
+        return text, reading.dropped
+
     def query(self, message: str) -> Query:
-        raw = clean(message)
+        raw, dropped = self._read(message)
         text = _CLASSIFIER.sub("", self.corrector.correct(raw))
         rewritten = text
         extra: list[str] = []
@@ -377,8 +407,26 @@ class Index:
                 extra += [n for n in action["names"] if n not in text]
         for word in self.lexicon.ignore:
             rewritten = rewritten.replace(word, "\x01")
+        left_over = [run for run in _LATIN_RUN.findall(rewritten) if run not in self.vocab]
+        rewritten = _LATIN_RUN.sub(self._latin_left_over, rewritten)
         rewritten = re.sub(r"\x00(\d+)\x00", lambda m: placeholders[int(m.group(1))], rewritten)
-        return Query(text, rewritten, extra, actions, raw=raw)
+        return Query(
+            text,
+            rewritten,
+            extra,
+            actions,
+            raw=raw,
+            untranslated=dropped + sum(map(len, left_over)),
+            length=len(clean(message)),
+        )
+
+    def _latin_left_over(self, match: re.Match[str]) -> str:
+        """English the lexicon did not translate (how do i, my, in, the …) leaves the message: its
+        letter pairs are in no registry text, and counted as unknown they would make every entry
+        look unlike an English question, however well its translated words match. A run that is
+        itself a registry word (ktv, a1) stays."""
+        run = match.group(0)
+        return run if run in self.vocab else "\x01"
 
     def _query_vector(self, q: Query) -> tuple[dict[int, float], dict[int, float]]:
         """Features of the rewritten message (what must be covered), and all scored features."""
@@ -426,16 +474,21 @@ class Index:
             has_any = self._action_matrix.any(axis=1)
             matches = self._action_matrix[:, wanted].any(axis=1)
             factor = factor * np.where(matches, ACTION_MATCH, np.where(has_any, ACTION_MISMATCH, 1.0))
-        named = self._named(q.raw or q.text, 1.0)
-        if q.raw and q.raw != q.text:
-            named = np.maximum(named, self._named(q.text, 1.0))
+        # Names are looked for across the breaks between kept English phrases (签证申请表jw202表).
+        raw, text = (q.raw or q.text).replace(SEPARATOR, ""), q.text.replace(SEPARATOR, "")
+        named = self._named(raw, 1.0)
+        if raw != text:
+            named = np.maximum(named, self._named(text, 1.0))
         if q.rewritten != q.text:
             via = self._named(q.rewritten.replace("\x01", ""), 0.6)
             named = np.maximum(named, via)
         return cover * factor * self._said_of_name(cover * factor, qvec), named, q
 
-    def _name_features(self, i: int) -> list[tuple[np.ndarray, np.ndarray]]:
-        """Each of the entry's names (official, aliases): its features and their idf weights."""
+    def _name_features(self, i: int) -> list[tuple[tuple[tuple[int, float], ...], float]]:
+        """Each of the entry's names (official, aliases): its (feature, idf weight) pairs and
+        their total weight. Plain tuples, not arrays: a name has a handful of features, and
+        numpy's per-call overhead on arrays that small cost more than the sums themselves
+        (it was the matcher's largest cost a turn)."""
         cache = self.__dict__.setdefault("_name_feature_cache", {})
         if i not in cache:
             e = self.entries[i]
@@ -443,8 +496,8 @@ class Index:
             for text in dict.fromkeys([*name_variants(e.name)[-1:], *map(clean, e.aliases)]):
                 feats = self._features(text)
                 if feats:
-                    fids = np.fromiter(feats, dtype=np.int64)
-                    out.append((fids, self.idf_name[fids]))
+                    pairs = tuple((int(f), float(self.idf_name[f])) for f in feats)
+                    out.append((pairs, sum(w for _, w in pairs) or 1.0))
             cache[i] = out
         return cache[i]
 
@@ -464,10 +517,8 @@ class Index:
             if scores[i] <= 0:
                 continue
             best = 0.0
-            for fids, weights in self._name_features(int(i)):
-                said = np.fromiter((f in qvec for f in fids), dtype=bool, count=len(fids))
-                total = float(weights.sum()) or 1.0
-                best = max(best, float(weights[said].sum()) / total)
+            for pairs, total in self._name_features(int(i)):
+                best = max(best, sum(w for f, w in pairs if f in qvec) / total)
             factor[i] = NAME_SHARE_FLOOR + (1 - NAME_SHARE_FLOOR) * best
         return factor
 

@@ -20,6 +20,7 @@ from functools import lru_cache
 from pypinyin import Style, lazy_pinyin
 
 MAX_LEN = 4
+LONG_WORD = 3  # a registry word this long, sounded exactly, outweighs a word inside the span
 COMMON = 1000  # a word this frequent (Jieba's counts: 怎么 27,339; 口头 527) is never a typo's part
 
 _INITIALS = (("zh", "z"), ("ch", "c"), ("sh", "s"), ("l", "n"))
@@ -86,8 +87,23 @@ class SoundCorrector:
     def _fits(self, text: str, at: int, word: str) -> bool:
         """Each changed character sits in a pair no registry text has, in no word of the
         language inside the span (养老经 → 养老金 changes 经 only; 个闺女 keeps 闺女), and in
-        no common word reaching out of it (出生怎么 keeps 怎么)."""
+        no common word reaching out of it (出生怎么 keeps 怎么).
+
+        A registry word of ``LONG_WORD`` characters or more that the span sounds exactly like
+        is taken even over a word of the language inside the span: 生于津贴 is 生育津贴 and
+        伤残坚定 is 伤残鉴定 (生于 and 坚定 are words, but no one means them there), unless the
+        span splits a word at its edge."""
         span = text[at : at + len(word)]
+        exact = (
+            len(word) >= LONG_WORD
+            and sound_keys(span)[:1] == sound_keys(word)[:1]
+            # … if the span splits no word at its edges (员工上户 is 员工 + 上户, not 工商户)
+            and not any(
+                self._is_word(text[k : k + 2], 1)
+                for k in (at - 1, at + len(span) - 1)
+                if k >= 0 and k + 2 <= len(text)
+            )
+        )
         for j, (a, b) in enumerate(zip(span, word, strict=True)):
             if a == b:
                 continue
@@ -102,6 +118,8 @@ class SoundCorrector:
             for start in range(max(0, p - MAX_LEN + 1), p + 1):
                 for end in range(p + 1, min(len(text), start + MAX_LEN) + 1):
                     inside = at <= start and end <= at + len(span)
+                    if inside and exact:
+                        continue
                     if end - start >= 2 and self._is_word(text[start:end], 1 if inside else COMMON):
                         return False
         return True
