@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 from fastapi import Depends, FastAPI, Header, Path, Query
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, StrictBool, conint, constr
+from sqlalchemy.engine import Connection
 from starlette.concurrency import run_in_threadpool
 
 from bot.feedback.api import feedback_router
@@ -266,31 +267,32 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             service_token(authorization)
         if body.version is not None:
             return plain_json(checklist_at_version(body, body.version))
-        scenario = guide(body.guide_id)
-        mats = store().materials(r.material for r in scenario.requirements)
-        held: list[FileEntry] = store().file(body.citizen_id, mats) if body.citizen_id else []
+        with store().reading() as conn:  # one checkout for every read of the answer
+            scenario = guide(body.guide_id, conn)
+            mats = store().materials((r.material for r in scenario.requirements), conn)
+            held: list[FileEntry] = store().file(body.citizen_id, mats, conn) if body.citizen_id else []
+            current = Versions(store().engine).current(conn)
         try:
             result = compute_checklist(scenario, mats, body.answers, held)
         except AnswerError as exc:
             raise ApiError(422, "unknown_answer", str(exc)) from exc
         result["scenario"]["kind"] = scenario.kind
         result["citizen"] = {"id": body.citizen_id, "file_used": True} if body.citizen_id else None
-        current = Versions(store().engine).current()
         result["registry_version"] = version_of_answer(current)
         if body.notice:
             result["notice"] = notice_of_answer(book, scenario.id, result["answers"], current)
         return plain_json(result)
 
-    def guide(guide_id: str) -> Scenario:
+    def guide(guide_id: str, conn: Connection) -> Scenario:
         """The scenario or matter a checklist is for; a catalogue service_id stands for its detailed
         matter, and a catalogue-only one is refused (its material list is not in the registry)."""
-        found = store().scenario(guide_id)
+        found = store().scenario(guide_id, conn)
         if found is not None:
             return found
-        entry = store().catalogue_entry(guide_id)
+        entry = store().catalogue_entry(guide_id, conn)
         if entry is None:
             raise ApiError(404, "unknown_scenario", f"没有这个事项: {guide_id}")
-        matter = store().scenario(entry.matter) if entry.matter else None
+        matter = store().scenario(entry.matter, conn) if entry.matter else None
         if matter is None:
             raise no_material_list(entry)
         return matter

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict
 from typing import Any
 
@@ -144,6 +145,23 @@ class Store:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
 
+    @contextmanager
+    def reading(self) -> Iterator[Connection]:
+        """One connection for all the reads of a request (a checklist: guide, materials, file,
+        version): every checkout costs on PostgreSQL a liveness ping and a rollback on return,
+        two round trips each, more than the short indexed reads themselves (docs/benchmarks.md)."""
+        with self.engine.connect() as conn:
+            yield conn
+
+    @contextmanager
+    def _connection(self, conn: Connection | None) -> Iterator[Connection]:
+        """``conn`` when a caller reads on its own connection (:meth:`reading`), else one of the pool's."""
+        if conn is not None:
+            yield conn
+            return
+        with self.engine.connect() as own:
+            yield own
+
     @classmethod
     def open(cls, url: str) -> Store:
         """The store at ``url``, its schema upgraded to the newest migration (bot/registry/migrations)."""
@@ -268,9 +286,9 @@ class Store:
 
     # -- registry queries -----------------------------------------------------
 
-    def scenario(self, scenario_id: str) -> Scenario | None:
+    def scenario(self, scenario_id: str, conn: Connection | None = None) -> Scenario | None:
         """A guide of either kind (one-thing scenario or matter) with its requirements."""
-        with self.engine.connect() as conn:
+        with self._connection(conn) as conn:
             doc = conn.execute(_SCENARIO_DOC, {"id": scenario_id}).scalar()
             if doc is None:
                 return None
@@ -279,8 +297,8 @@ class Store:
         data["requirements"] = [json.loads(r) for r in reqs]
         return Scenario.from_dict(data)
 
-    def catalogue_entry(self, service_id: str) -> CatalogueEntry | None:
-        with self.engine.connect() as conn:
+    def catalogue_entry(self, service_id: str, conn: Connection | None = None) -> CatalogueEntry | None:
+        with self._connection(conn) as conn:
             doc = conn.execute(_CATALOGUE_DOC, {"id": service_id}).scalar()
         return None if doc is None else CatalogueEntry.from_dict(json.loads(doc))
 
@@ -295,11 +313,11 @@ class Store:
             return self.scenario(entry.matter) or entry
         return entry
 
-    def materials(self, ids: Iterable[str]) -> dict[str, Material]:
+    def materials(self, ids: Iterable[str], conn: Connection | None = None) -> dict[str, Material]:
         ids = list(set(ids))
         if not ids:
             return {}
-        with self.engine.connect() as conn:
+        with self._connection(conn) as conn:
             rows = conn.execute(_MATERIAL_DOCS, {"ids": ids}).scalars()
             found = [Material.from_dict(json.loads(doc)) for doc in rows]
         return {m.id: m for m in found}
@@ -412,12 +430,14 @@ class Store:
 
     # -- citizens' files ------------------------------------------------------
 
-    def file(self, citizen_id: str, material_ids: Iterable[str] | None = None) -> list[FileEntry]:
+    def file(
+        self, citizen_id: str, material_ids: Iterable[str] | None = None, conn: Connection | None = None
+    ) -> list[FileEntry]:
         params: dict[str, Any] = {"citizen": citizen_id}
         query = _FILE
         if material_ids is not None:
             query, params = _FILE_OF, {**params, "materials": list(material_ids)}
-        with self.engine.connect() as conn:
+        with self._connection(conn) as conn:
             rows = conn.execute(query, params).all()
         return [
             FileEntry(

@@ -209,9 +209,13 @@ class Versions:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
 
-    def current(self) -> dict[str, Any] | None:
-        with self.engine.connect() as conn:
+    def current(self, conn: Connection | None = None) -> dict[str, Any] | None:
+        """The newest version; on ``conn`` when given (a checklist reads all it needs on one)."""
+        if conn is not None:
             row = _latest(conn)
+        else:
+            with self.engine.connect() as conn:
+                row = _latest(conn)
         return _row(row) if row is not None else None
 
     def get(self, number: int) -> dict[str, Any] | None:
