@@ -15,6 +15,7 @@ that loop: a session cannot change loops.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Coroutine
 from typing import Any
 
@@ -26,6 +27,7 @@ from bot.registry.api_calls import Call, RegistryApi, RegistryRejected, Registry
 __all__ = ["AsyncRegistryClient", "RegistryRejected", "RegistryUnavailable"]
 
 # Connections kept to the registry: more requests than this at once wait for one.
+logger = logging.getLogger(__name__)
 POOL_SIZE = 64
 
 
@@ -66,9 +68,9 @@ class AsyncRegistryClient(RegistryApi[Coroutine[Any, Any, Any]]):
                 # Once more on a new connection, as the synchronous client's one retry: the
                 # registry restarting, or a kept-alive connection it closed as we sent on it.
                 if attempt == 2:
-                    raise RegistryUnavailable(f"registry unreachable: {exc.__class__.__name__}") from exc
+                    raise _unavailable(request, exc) from exc
             except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
-                raise RegistryUnavailable(f"registry unreachable: {exc.__class__.__name__}") from exc
+                raise _unavailable(request, exc) from exc
         raise AssertionError("unreachable")  # pragma: no cover
 
     async def close(self) -> None:
@@ -76,3 +78,12 @@ class AsyncRegistryClient(RegistryApi[Coroutine[Any, Any, Any]]):
         session, self._session = self._session, None
         if session is not None and self._loop is asyncio.get_running_loop():
             await session.close()
+
+
+def _unavailable(request: Call, exc: BaseException) -> RegistryUnavailable:
+    """The error the actions turn into "材料库暂时连不上", logged with its cause: the person sees
+    only the apology, and whoever runs the service needs to know which kind of failure it was."""
+    logger.warning(
+        "registry unreachable on %s %s: %s %s", request.method, request.path, type(exc).__name__, exc
+    )
+    return RegistryUnavailable(f"registry unreachable: {exc.__class__.__name__}")

@@ -195,6 +195,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if not authorization or not hmac.compare_digest(authorization.encode(), expected.encode()):
             raise ApiError(401, "unauthorized", "需要服务令牌（Authorization: Bearer …）")
 
+    # On SQLite the two requests of every answer (the guide, /checklist) are served on the event
+    # loop: FastAPI hands a plain function to a worker thread, and that hop cost more CPU than the
+    # reads themselves, short indexed queries in this process (docs/benchmarks.md). Both, not one:
+    # a request on the loop waiting for a pooled connection that worker threads held stalled every
+    # other request (registry timeouts at 32 clients in make bench). PostgreSQL's reads wait on
+    # its socket, time in which other requests go on: there the thread is worth its cost.
+    reads_inline = is_sqlite_file(settings.registry_store_url)
+
     @app.get("/health")
     def health() -> dict[str, Any]:
         """Counts: scenarios, matters (with a material list), catalogue (every listed matter),
@@ -208,8 +216,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return {"scenarios": store().search_scenarios(q, limit)}
 
     @app.get("/scenarios/{scenario_id}", response_model=dict[str, Any])
-    def get_scenario(scenario_id: str = Path(..., max_length=128)) -> JSONResponse:
+    async def get_scenario(scenario_id: str = Path(..., max_length=128)) -> JSONResponse:
         """A guide of either kind: the document says its ``kind`` (scenario or matter)."""
+        # Asked with every answer, as /checklist is, and served the same way (see reads_inline).
+        if reads_inline:
+            return guide_answer(scenario_id)
+        return await run_in_threadpool(guide_answer, scenario_id)
+
+    def guide_answer(scenario_id: str) -> JSONResponse:
         scenario = store().scenario(scenario_id)
         if scenario is None:
             raise ApiError(404, "unknown_scenario", f"没有这个事项: {scenario_id}")
@@ -249,12 +263,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             "used_by": store().scenarios_using(material_id),
             "registry_version": version_of_answer(),
         }
-
-    # On SQLite the answer is computed on the event loop: FastAPI hands a plain function to a worker
-    # thread, and that hop cost more CPU than the checklist's own reads, which are short indexed
-    # queries in this process (docs/benchmarks.md). PostgreSQL's reads wait on its socket, time in
-    # which other requests go on: there the thread is worth its cost.
-    reads_inline = is_sqlite_file(settings.registry_store_url)
 
     @app.post("/checklist", response_model=dict[str, Any])
     async def checklist(body: ChecklistRequest, authorization: str | None = Header(None)) -> JSONResponse:
