@@ -317,7 +317,9 @@ def summary_line(results: dict[str, Any]) -> str:
         line += f"; multi-turn median ours/stock {m.get('1', {}).get('p50')} at 1 client"
     scaled = results.get("scaled") or {}
     if scaled.get("runs"):
-        line += f"; scaled/embedded turns/s {(scaled['ratios'].get('8') or {}).get('turns_per_s')} at 8 clients"
+        line += (
+            f"; scaled/embedded turns/s {(scaled['ratios'].get('8') or {}).get('turns_per_s')} at 8 clients"
+        )
     ident = results.get("identification") or {}
     if ident.get("nlu"):
         parse = report.ident_ratios(ident)

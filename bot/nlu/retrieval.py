@@ -204,6 +204,10 @@ class Index:
             for a in self._actions_in(clean(e.name)):
                 self._action_matrix[i, a] = True
         self._term_keys = sorted(lexicon.terms, key=len, reverse=True)
+        self._term_rank = {key: rank for rank, key in enumerate(self._term_keys)}
+        self._term_lengths = sorted({len(key) for key in self._term_keys})
+        # A key of digits alone could also match inside a placeholder written while rewriting.
+        self._digit_keys = [key for key in self._term_keys if key.isdigit()]
         # Scenarios bundling each entry: the matter's related_scenarios, and scenarios listing a
         # linked matter of the same name.
         bundles: dict[str, set[str]] = {}
@@ -382,7 +386,7 @@ class Index:
         extra: list[str] = []
         # Longest colloquial words first; a replaced span is not rewritten again.
         placeholders: list[str] = []
-        for key in self._term_keys:
+        for key in self._terms_in(text):
             if key in rewritten:
                 targets = self.lexicon.terms[key]
                 if not targets:
@@ -419,6 +423,21 @@ class Index:
             untranslated=dropped + sum(map(len, left_over)),
             length=len(clean(message)),
         )
+
+    def _terms_in(self, text: str) -> list[str]:
+        """The lexicon's keys that occur in ``text``, longest first as ``_term_keys`` orders them.
+
+        The same keys, in the same order, as testing each of the thousands of keys against the
+        text, which was most of the matcher's time a message: here only the text's own substrings
+        of the keys' lengths are looked up (a few hundred set lookups)."""
+        found = {
+            text[i : i + n]
+            for n in self._term_lengths
+            for i in range(len(text) - n + 1)
+            if text[i : i + n] in self._term_rank
+        }
+        found.update(self._digit_keys)
+        return sorted(found, key=self._term_rank.__getitem__)
 
     def _latin_left_over(self, match: re.Match[str]) -> str:
         """English the lexicon did not translate (how do i, my, in, the …) leaves the message: its

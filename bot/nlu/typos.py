@@ -134,6 +134,11 @@ class SoundCorrector:
                 span = text[i : i + length]
                 if span in self._words or self._is_word(span, 1):
                     continue
+                # A span whose every pair a registry text has cannot fit (see _fits: a changed
+                # character must sit in an unknown pair); skipping it before its reading saves
+                # most of the pinyin look-ups, the matcher's largest cost a message.
+                if all(self._known(span[k : k + 2]) for k in range(length - 1)):
+                    continue
                 word = next((self._by_sound[k] for k in sound_keys(span) if k in self._by_sound), None)
                 if word is not None and word != span and self._fits(text, i, word):
                     out.append(word)
