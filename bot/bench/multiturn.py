@@ -244,7 +244,13 @@ def _asks(options: list[str]) -> Check:
 
     def check(payload: Any) -> str | None:
         got = _buttons(payload)
-        return None if got == options else f"offered {got!r} instead of {options!r}"
+        if got == options:
+            return None
+        # What was said instead (an apology, another question) is what tells a cause from another.
+        said = (
+            [m.get("text") for m in payload if isinstance(m, dict)] if isinstance(payload, list) else payload
+        )
+        return f"offered {got!r} instead of {options!r}, saying {str(said)[:200]!r}"
 
     return check
 
