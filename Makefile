@@ -26,7 +26,7 @@ help:
 	@echo "make lint     ruff check and format check, mypy over bot/ and actions/ (pyproject.toml)"
 	@echo "make train    train the Rasa model (skipped when its inputs are unchanged; FORCE=1 trains anyway)"
 	@echo "make eval     identification on the held-out sets, ours against a BM25 baseline, into docs/eval/"
-	@echo "make bench    latency, throughput, scale, footprint against a stock bot, into docs/benchmarks.md (~40 min; --parts and --registry-factors narrow it)"
+	@echo "make bench    latency, throughput, multi-turn, scaled stack, registry scale, footprint against a stock bot, into docs/benchmarks.md (~45 min; --parts and --registry-factors narrow it)"
 	@echo "make bench-smoke  the benchmark harness in a few seconds, into var/bench-smoke/"
 	@echo "make load     load test, 1 replica against 2, into docs/scale/ (about 8 minutes)"
 	@echo "make fuzz     the bad-input tests with many cases, counts into docs/fuzz.md"
