@@ -141,6 +141,11 @@ def install_error_handlers(app: FastAPI, max_body_bytes: int) -> None:
     app.add_middleware(BodyLimit, limit=max_body_bytes)
 
 
+# How long the server keeps an idle connection open (uvicorn's default, said here because the
+# clients' own idle limit must stay below it: bot/registry/async_client.py, IDLE_CLOSE_S).
+KEEP_ALIVE_S = 5
+
+
 def serve_app(app: FastAPI, host: str, port: int) -> None:
     import uvicorn
 
@@ -150,5 +155,6 @@ def serve_app(app: FastAPI, host: str, port: int) -> None:
         port=port,
         log_level="warning",
         access_log=False,
+        timeout_keep_alive=KEEP_ALIVE_S,
         ws="none",  # no websockets here; uvicorn's ws module wants a newer websockets than Rasa pins
     )

@@ -84,6 +84,7 @@ http {{
   upstream rasa {{
 {_servers(rasa_ports)}
     keepalive 32;
+    keepalive_timeout 2s;  # idle kept connections closed before Sanic's 5 s closes them under us
   }}
   upstream rasa_sticky {{
     ip_hash;
@@ -100,6 +101,7 @@ http {{
   upstream actions {{
 {_servers(action_ports)}
     keepalive 32;
+    keepalive_timeout 2s;  # idle kept connections closed before Sanic's 5 s closes them under us
   }}
 
   server {{

@@ -37,6 +37,8 @@ from typing import Any
 from jsonschema import validators
 from rasa.core.actions.action import RemoteAction
 
+from bot.rasa_compat.override import Override
+
 rasa_validate_action_result = RemoteAction._validate_action_result
 
 ReplyCheck = Callable[[Any], bool]
@@ -107,15 +109,5 @@ def validate_action_result(self: RemoteAction, result: dict[str, Any]) -> bool:
     return rasa_validate_action_result(self, result)  # raises Rasa's ValidationError, with Rasa's message
 
 
-def install() -> None:
-    """Use the kept check for every action server reply in this process (idempotent)."""
-    RemoteAction._validate_action_result = validate_action_result
-
-
-def uninstall() -> None:
-    """Rasa's own check again (tests)."""
-    RemoteAction._validate_action_result = rasa_validate_action_result
-
-
-def installed() -> bool:
-    return RemoteAction._validate_action_result is validate_action_result
+OVERRIDE = Override(RemoteAction, "_validate_action_result", validate_action_result)
+install, uninstall, installed = OVERRIDE.install, OVERRIDE.uninstall, OVERRIDE.installed

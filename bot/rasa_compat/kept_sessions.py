@@ -28,6 +28,8 @@ from types import TracebackType
 import aiohttp
 from rasa.utils.endpoints import DEFAULT_REQUEST_TIMEOUT, EndpointConfig
 
+from bot.rasa_compat.override import Override
+
 rasa_session = EndpointConfig.session
 # Shorter than the keep-alive timeout of the action server (rasa_sdk runs Sanic: 5 s).
 IDLE_CLOSE_S = 2.0
@@ -87,15 +89,5 @@ def borrowed_session(self: EndpointConfig) -> Borrowed:
     return Borrowed(self)
 
 
-def install() -> None:
-    """Kept sessions for every endpoint Rasa calls in this process (idempotent)."""
-    EndpointConfig.session = borrowed_session
-
-
-def uninstall() -> None:
-    """Rasa's own session a call again (tests)."""
-    EndpointConfig.session = rasa_session
-
-
-def installed() -> bool:
-    return EndpointConfig.session is borrowed_session
+OVERRIDE = Override(EndpointConfig, "session", borrowed_session)
+install, uninstall, installed = OVERRIDE.install, OVERRIDE.uninstall, OVERRIDE.installed

@@ -20,7 +20,8 @@ from typing import Any
 
 from rasa.core.policies.rule_policy import RulePolicy
 
-rasa_rule_key_to_state = RulePolicy.__dict__["_rule_key_to_state"]
+from bot.rasa_compat.override import Override
+
 # Rule keys come from the loaded model's lookup (hundreds); a model loaded later adds its own.
 CACHE_SIZE = 8192
 
@@ -32,12 +33,5 @@ def parsed_rule(rule_key: str) -> list[dict[str, Any]]:
     return states
 
 
-def install() -> None:
-    """Parse each rule key once for the whole process (idempotent)."""
-    RulePolicy._rule_key_to_state = staticmethod(parsed_rule)
-
-
-def uninstall() -> None:
-    """Rasa's own parsing again (for tests)."""
-    RulePolicy._rule_key_to_state = rasa_rule_key_to_state
-    parsed_rule.cache_clear()
+OVERRIDE = Override(RulePolicy, "_rule_key_to_state", staticmethod(parsed_rule), parsed_rule.cache_clear)
+install, uninstall, installed = OVERRIDE.install, OVERRIDE.uninstall, OVERRIDE.installed

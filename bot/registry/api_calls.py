@@ -6,6 +6,11 @@ Both must send the same requests and give callers the same results and the same 
 so neither holds any of that itself: a method here describes its request as a :class:`Call`
 and hands it to the client's ``_send``, and :func:`read_answer` turns the status and body into
 the result or the error. A client is then only its transport: how to send bytes and wait.
+
+Every request here may be sent twice with the same effect (the clients retry once when a
+connection fails): the GETs and ``/checklist`` read, a notice's code is its content
+(bot/registry/notices.py), ``PUT /feedback`` records or updates one rating, a DELETE deletes.
+Keep it so for any request added.
 """
 
 from __future__ import annotations

@@ -26,9 +26,14 @@ from bot.registry.api_calls import Call, RegistryApi, RegistryRejected, Registry
 
 __all__ = ["AsyncRegistryClient", "RegistryRejected", "RegistryUnavailable"]
 
-# Connections kept to the registry: more requests than this at once wait for one.
 logger = logging.getLogger(__name__)
+# Connections kept to the registry: more requests than this at once wait for one.
 POOL_SIZE = 64
+# An idle connection is not reused after this long: well before the registry's server closes it
+# (bot/jsonapi.py, KEEP_ALIVE_S). aiohttp's own 15 s let the action server, its loop busy with a
+# turn, send on a connection the registry had just closed: a "Broken pipe" and, for the person,
+# the apology "材料库暂时连不上" (the rare wrong first turn of docs/benchmarks.md).
+IDLE_CLOSE_S = 2.0
 
 
 class AsyncRegistryClient(RegistryApi[Coroutine[Any, Any, Any]]):
@@ -36,8 +41,11 @@ class AsyncRegistryClient(RegistryApi[Coroutine[Any, Any, Any]]):
     awaiting it raises :class:`RegistryUnavailable` / :class:`RegistryRejected` as the
     synchronous client does."""
 
-    def __init__(self, base_url: str, token: str | None = None, timeout: float = 3.0) -> None:
+    def __init__(
+        self, base_url: str, token: str | None = None, timeout: float = 3.0, idle_close: float = IDLE_CLOSE_S
+    ) -> None:
         super().__init__(base_url, token, timeout)
+        self._idle_close = idle_close
         self._session: aiohttp.ClientSession | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
 
@@ -45,7 +53,9 @@ class AsyncRegistryClient(RegistryApi[Coroutine[Any, Any, Any]]):
         if self._session is not None and not self._session.closed and self._loop is loop:
             return self._session
         # None yet, closed, or of an earlier loop (left unclosed, it says so when collected).
-        self._session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=POOL_SIZE))
+        self._session = aiohttp.ClientSession(
+            connector=aiohttp.TCPConnector(limit=POOL_SIZE, keepalive_timeout=self._idle_close)
+        )
         self._loop = loop
         return self._session
 
@@ -64,13 +74,13 @@ class AsyncRegistryClient(RegistryApi[Coroutine[Any, Any, Any]]):
                     timeout=limits,
                 ) as response:
                     return read_answer(request, response.status, await response.read())
-            except (aiohttp.ClientConnectorError, aiohttp.ServerDisconnectedError) as exc:
-                # Once more on a new connection, as the synchronous client's one retry: the
-                # registry restarting, or a kept-alive connection it closed as we sent on it.
-                if attempt == 2:
-                    raise _unavailable(request, exc) from exc
             except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
-                raise _unavailable(request, exc) from exc
+                # Once more on a new connection, as the synchronous client's one retry, when the
+                # connection failed (the registry restarting, or closing a kept-alive connection as
+                # we sent on it); not when it was slow. Every request of the registry's API may be
+                # sent twice: each reads, or writes what a second copy writes again (api_calls.py).
+                if attempt == 2 or not _connection_failed(exc):
+                    raise _unavailable(request, exc) from exc
         raise AssertionError("unreachable")  # pragma: no cover
 
     async def close(self) -> None:
@@ -78,6 +88,11 @@ class AsyncRegistryClient(RegistryApi[Coroutine[Any, Any, Any]]):
         session, self._session = self._session, None
         if session is not None and self._loop is asyncio.get_running_loop():
             await session.close()
+
+
+def _connection_failed(exc: BaseException) -> bool:
+    """A refused, reset or closed connection, as against a registry too slow to answer."""
+    return isinstance(exc, aiohttp.ClientConnectionError) and not isinstance(exc, asyncio.TimeoutError)
 
 
 def _unavailable(request: Call, exc: BaseException) -> RegistryUnavailable:

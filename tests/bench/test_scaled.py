@@ -66,11 +66,6 @@ def test_both_stacks_have_the_same_checked_conversations_at_1_and_8_clients(
     assert scaled["ratios"]["8"]["turns_per_s"] > 0
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="known bug, cause not found yet: on a clean CI machine a first turn at 8 clients now and then "
-    "offers no situation question (2 of 2 CI runs on 2026-12-03, 0 of 3 local runs); see the closing note",
-)
 def test_every_reply_was_right_on_both_stacks(measured: tuple[dict[str, Any], Path]) -> None:
     scaled = measured[0]["scaled"]
     for stack in ("embedded", "scaled"):
