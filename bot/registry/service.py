@@ -34,7 +34,8 @@ from bot.registry.api_models import ScenarioAnswers
 from bot.registry.checklist import AnswerError, compute_checklist
 from bot.registry.dashboard_api import dashboard_router
 from bot.registry.files import load_registry
-from bot.registry.model import CatalogueEntry, FileEntry, Scenario, to_dict
+from bot.registry.guide_cache import GuideCache, digest_of
+from bot.registry.model import CatalogueEntry, FileEntry, Material, Scenario, to_dict
 from bot.registry.notices import notice_book, notice_of_answer, notices_router
 from bot.registry.reload import Reloader
 from bot.registry.stats import registry_stats
@@ -184,6 +185,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return state["store"]
 
     book = notice_book(store)
+    # Guides from memory while the registry version stays (bot/registry/guide_cache.py).
+    guides = GuideCache(lambda conn: digest_of(Versions(store().engine).current(conn)))
 
     def version_of_answer(current: dict[str, Any] | None = None) -> dict[str, Any] | None:
         """Which registry version an answer is read from (cited with it, bot/render.py)."""
@@ -224,10 +227,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return await run_in_threadpool(guide_answer, scenario_id)
 
     def guide_answer(scenario_id: str) -> JSONResponse:
-        scenario = store().scenario(scenario_id)
+        with store().reading() as conn:
+            current = Versions(store().engine).current(conn)
+            scenario = guides.get(
+                f"guide {scenario_id}", digest_of(current), conn, lambda c: store().scenario(scenario_id, c)
+            )
         if scenario is None:
             raise ApiError(404, "unknown_scenario", f"没有这个事项: {scenario_id}")
-        return plain_json(to_dict(scenario) | {"registry_version": version_of_answer()})
+        return plain_json(to_dict(scenario) | {"registry_version": version_of_answer(current)})
 
     @app.get("/matters", response_model=MatterList)
     def list_matters(
@@ -276,10 +283,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if body.version is not None:
             return plain_json(checklist_at_version(body, body.version))
         with store().reading() as conn:  # one checkout for every read of the answer
-            scenario = guide(body.guide_id, conn)
-            mats = store().materials((r.material for r in scenario.requirements), conn)
-            held: list[FileEntry] = store().file(body.citizen_id, mats, conn) if body.citizen_id else []
             current = Versions(store().engine).current(conn)
+            scenario, mats = guides.get(
+                f"checklist {body.guide_id}",
+                digest_of(current),
+                conn,
+                lambda c: guide_and_materials(body.guide_id, c),
+            )
+            held: list[FileEntry] = store().file(body.citizen_id, mats, conn) if body.citizen_id else []
         try:
             result = compute_checklist(scenario, mats, body.answers, held)
         except AnswerError as exc:
@@ -290,6 +301,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if body.notice:
             result["notice"] = notice_of_answer(book, scenario.id, result["answers"], current)
         return plain_json(result)
+
+    def guide_and_materials(guide_id: str, conn: Connection) -> tuple[Scenario, dict[str, Material]]:
+        scenario = guide(guide_id, conn)
+        return scenario, store().materials((r.material for r in scenario.requirements), conn)
 
     def guide(guide_id: str, conn: Connection) -> Scenario:
         """The scenario or matter a checklist is for; a catalogue service_id stands for its detailed
