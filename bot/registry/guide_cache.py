@@ -21,9 +21,10 @@ from typing import Any, TypeVar
 from sqlalchemy.engine import Connection
 
 T = TypeVar("T")
-# Guides kept at most (the registry has some 400 with material lists; 10× that still fits, at a
-# few kilobytes each): the least recently asked go first.
-SIZE = 4096
+# Reads kept at most, the least recently asked going first: about 60 KB each for a one-thing
+# scenario with its materials, less for a matter, so at most some 30 MB. The guides people ask
+# about most stay; the registry has about 400 with material lists (a guide and a checklist each).
+SIZE = 512
 
 
 def digest_of(version: dict[str, Any] | None) -> str | None:
