@@ -210,6 +210,10 @@ class ScaleSettings(Group):
     # Seconds a turn may hold its conversation's lock; a replica that dies holding one delays
     # that conversation's next turn at most this long.
     lock_lifetime: int = 20
+    # Every Rasa replica's own address, comma-separated, for what must reach each one and not
+    # whichever nginx picks (a retrained model is loaded into all). The scaled stack sets it;
+    # empty: the one Rasa server at rasa.url.
+    rasa_replica_urls: str = ""
 
 
 class PrivacySettings(Group):

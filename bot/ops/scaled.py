@@ -83,6 +83,10 @@ class ScaledStack(Stack):
         create_tables(s.tracker_store_url, s.events_store_url)
         self.rasa_ports = [free_port() for _ in range(s.scale.rasa_replicas)]
         self.action_ports = [free_port() for _ in range(s.scale.action_replicas)]
+        # The web server loads a retrained model into each replica, not into the one nginx picks.
+        self.settings = s = s.replace(
+            rasa_replica_urls=",".join(f"http://127.0.0.1:{p}" for p in self.rasa_ports)
+        )
         single = {service.name: service for service in super()._services()}
         actions = [self.action_service(f"actions-{i}", p) for i, p in enumerate(self.action_ports, 1)]
         replicas = [self.rasa_service(f"rasa-{i}", p) for i, p in enumerate(self.rasa_ports, 1)]

@@ -94,7 +94,7 @@ class Retrainer:
         rasa: RasaModels | None = None,
     ) -> None:
         self.command = list(command)
-        self.rasa = rasa or RasaModels(settings.rasa.url, settings.secrets.rasa_api_token)
+        self.rasa = rasa or RasaModels.of(settings)
         self._env = settings.environment() | {"RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2"}
         self._lock = threading.Lock()
         self._ids = itertools.count(1)

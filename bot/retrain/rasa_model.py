@@ -10,9 +10,12 @@ much longer than a console call: a 33 MB archive with TensorFlow weights loads i
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import requests
+
+from bot.settings import Settings
 
 # Loading unpacks the archive and builds the graph; on two busy cores that has taken ~20 s.
 LOAD_TIMEOUT = 300.0
@@ -23,14 +26,33 @@ class ModelLoadFailed(RuntimeError):
 
 
 class RasaModels:
-    def __init__(self, base_url: str, token: str) -> None:
-        self.base_url = base_url.rstrip("/")
+    """Every Rasa server of the stack: one, or each replica of the scaled stack. A model loaded
+    through nginx would reach whichever replica it picked, and the others would go on answering
+    with the old one, so each replica is called at its own address, one after the other (the
+    others keep answering while one loads)."""
+
+    def __init__(self, base_urls: str | Sequence[str], token: str) -> None:
+        urls = [base_urls] if isinstance(base_urls, str) else list(base_urls)
+        if not urls:
+            raise ValueError("no Rasa server to load models into")
+        self.base_urls = [u.rstrip("/") for u in urls]
         self._params = {"token": token}
 
+    @classmethod
+    def of(cls, settings: Settings) -> RasaModels:
+        """The stack's Rasa servers: each replica when scaled, else the one at ``rasa.url``."""
+        replicas = [u.strip() for u in settings.scale.rasa_replica_urls.split(",") if u.strip()]
+        return cls(replicas or settings.rasa.url, settings.secrets.rasa_api_token)
+
     def loaded(self) -> str | None:
-        """The file name of the model the server serves now; None when it cannot say."""
+        """The file name of the model every server serves now; None when one cannot say, or when
+        they serve different ones (a load that reached only some: loading again mends it)."""
+        names = {self._loaded(url) for url in self.base_urls}
+        return names.pop() if len(names) == 1 else None
+
+    def _loaded(self, base_url: str) -> str | None:
         try:
-            response = requests.get(self.base_url + "/status", params=self._params, timeout=3)
+            response = requests.get(base_url + "/status", params=self._params, timeout=3)
         except requests.RequestException:
             return None
         if response.status_code != 200:
@@ -39,10 +61,21 @@ class RasaModels:
         return Path(model).name if isinstance(model, str) and model else None
 
     def load(self, model: Path) -> None:
-        """Make the server load ``model`` (an absolute path it can read: same machine)."""
+        """Make every server load ``model`` (an absolute path it can read: same machine). A server
+        that refuses does not stop the others from loading it; the error names each that refused."""
+        failures = []
+        for number, url in enumerate(self.base_urls, 1):
+            try:
+                self._load(url, model)
+            except ModelLoadFailed as exc:
+                failures.append(f"第 {number} 个 Rasa 服务器：{exc}" if len(self.base_urls) > 1 else str(exc))
+        if failures:
+            raise ModelLoadFailed("；".join(failures))
+
+    def _load(self, base_url: str, model: Path) -> None:
         try:
             response = requests.put(
-                self.base_url + "/model",
+                base_url + "/model",
                 params=self._params,
                 json={"model_file": str(model.resolve())},
                 timeout=LOAD_TIMEOUT,

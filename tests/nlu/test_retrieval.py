@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import statistics
-import time
 from pathlib import Path
 
 import pytest
@@ -105,29 +103,26 @@ def test_saved_index_ranks_the_same(index, tmp_path):
         assert loaded.rank(text) == index.rank(text)
 
 
-def test_own_quick_set_and_parse_latency(index):
-    """H3's own ~70 development messages (not the held-out set): the matcher alone, top-3."""
+def test_own_quick_set(index):
+    """H3's own ~70 development messages (not the held-out set): the matcher alone, top-3. Its
+    speed is measured by make bench (identification latency), not asserted here."""
     rows = [json.loads(line) for line in QUICK.read_text(encoding="utf-8").splitlines() if line.strip()]
     by_name = {}
     for e in index.entries:
         by_name.setdefault(e.name, []).append(e.id)
     hits = total = 0
-    timings = []
     for row in rows:
         accepted = [
             i
             for x in row["expected"]
             for i in (by_name.get(x[10:], []) if x.startswith("catalogue:") else [x])
         ]
-        started = time.perf_counter()
         ranking = index.rank(row["text"], 10)
-        timings.append(time.perf_counter() - started)
         if not accepted or row["kind"] == "indirect" or accepted == ["vague"]:
             continue  # life events described indirectly are the trained intents' part
         total += 1
         hits += any(r["id"] in accepted for r in ranking[:3])
     assert hits / total >= 0.9
-    assert statistics.median(timings) < 0.01
 
 
 def test_generic_words_alone_name_nothing(index):

@@ -121,3 +121,28 @@ def test_wechats_retries_of_one_message_through_nginx_are_answered_once(scaled: 
     assert requests.post(url, params={**_signed("r4"), "openid": openid}, data=later, timeout=30).ok
     _wait(lambda: len(scaled.user_texts(openid)) >= 2, timeout=30)
     assert scaled.user_texts(openid) == ["宝宝出生了要办哪些证", "我还想问问要多久"]
+
+
+def test_a_retrained_model_is_loaded_into_every_replica_not_the_one_nginx_picks(scaled: Scaled, tmp_path):
+    """The web server's retraining (bot/retrain/) hands the new model to each Rasa replica at its
+    own address; through nginx it reached one, and the other answered with the old model."""
+    import shutil
+
+    from bot.retrain.rasa_model import RasaModels
+
+    models = RasaModels.of(scaled.stack.settings)
+    assert models.base_urls == [f"http://127.0.0.1:{p}" for p in scaled.stack.rasa_ports]
+    served = scaled.stack.model
+    assert models.loaded() == served.name
+    retrained = tmp_path / ("retrained-" + served.name)  # the same model under a new file name
+    shutil.copyfile(served, retrained)
+    try:
+        models.load(retrained)
+        assert [models._loaded(url) for url in models.base_urls] == [retrained.name] * len(models.base_urls)
+        assert models.loaded() == retrained.name
+        # Turns still work on both replicas after the swap.
+        for url in models.base_urls:
+            assert scaled.say(f"swap-{uuid.uuid4().hex[:8]}", "宝宝出生了要办哪些证", url=url).json()
+    finally:
+        models.load(served)
+    assert models.loaded() == served.name
