@@ -8,6 +8,8 @@ Besides the standard traditional characters, the variant forms that Japanese,
 Hong Kong and Taiwan input methods give (戸口 for 户口, 証明 for 证明, 険 for 险)
 are read as their simplified character, from OpenCC's variant tables. A variant
 that is itself a character of simplified Chinese (GB 2312: 欠, 予, 著 …) is kept.
+A Latin letter with a mark is its bare letter (gōngjījīn → gongjijin, lǜ → lu), so that
+pinyin with tones is read like pinyin without (``bot.nlu.romanised``).
 """
 
 from __future__ import annotations
@@ -79,7 +81,10 @@ def _char(c: str) -> str:
     folded = _traditional_to_simplified().get(ord(folded), folded)
     folded = _variants_to_simplified().get(ord(folded), folded)
     lowered = folded.lower()
-    return lowered if len(lowered) == 1 else folded
+    folded = lowered if len(lowered) == 1 else folded
+    # Pinyin typed with its tone marks (gōngjījīn, lǜ) and accented English (café): the bare letter.
+    bare = unicodedata.normalize("NFKD", folded)[:1]
+    return bare if folded != bare and bare.isascii() and bare.isalpha() else folded
 
 
 def normalize(text: str) -> str:

@@ -6,12 +6,13 @@ the model; at parse time it adds the key ``registry`` to the parse result, which
 ``/model/parse`` returns and the tracker keeps in ``latest_message``::
 
     {"ranking": [{"id", "kind", "name", "score", "named"}, …top 10], "vague": bool,
-     "specific": bool, "untranslated": float}
+     "specific": bool, "untranslated": float, "focus": str | None}
 
 ``specific`` is false when the message holds no registry word beyond the generic ones
 (证, 证明, 手续) and the actions: 我要补个证 names nothing, whatever it matches.
 ``untranslated`` is the share of the message that is English the lexicon has no term for: the
 intent model, trained on Chinese phrases, reads such a message poorly (``bot.nlu.intents``).
+``focus`` is the part of a long message that asks (``bot.nlu.focus``): its words led the ranking.
 
 Rasa's training cache fingerprints this component's config and the NLU data, not the
 registry files: ``python -m bot train`` writes the registry's and the lexicon's digests
@@ -165,6 +166,8 @@ class RegistryMatcher(GraphComponent):
             "vague": vague,
             "specific": specific or named,
             "untranslated": untranslated,
+            # The part of a long message read as its request (bot.nlu.focus), or None.
+            "focus": self.index.focus(text)[0] if self.index and text else None,
         }
 
     def _model_scenarios(self, message: Message | dict[str, Any], ranked: set[str], text: str) -> list[dict]:

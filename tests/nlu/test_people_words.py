@@ -10,11 +10,9 @@ from __future__ import annotations
 import pytest
 
 from bot.nlu.english import SEPARATOR, EnglishPhrases
-from bot.nlu.entries import registry_entries
 from bot.nlu.normalize import normalize
-from bot.nlu.retrieval import Index, Lexicon
 from bot.nlu.typos import SoundCorrector
-from bot.settings import ROOT
+from tests.nlu.conftest import best
 
 PHRASES = EnglishPhrases(
     ["passport", "driverslicence", "licence", "book", "renew", "社保card", "tax"], ["ktv"]
@@ -73,17 +71,6 @@ def test_a_long_registry_word_sounded_exactly_outweighs_a_word_inside_it():
     assert corrector.correct("生于津贴怎么领") == "生育津贴怎么领"
     # … but not where the span would split a word at its edge: 员工|上户 is no 工商户.
     assert corrector.correct("员工上户前") == "员工上户前"
-
-
-@pytest.fixture(scope="module")
-def index() -> Index:
-    return Index.build(
-        registry_entries(ROOT / "data" / "registry"), Lexicon.load(ROOT / "data/nlu/synonyms.yml")
-    )
-
-
-def best(index: Index, text: str) -> str:
-    return index.rank(text, 3)[0]["id"]
 
 
 @pytest.mark.parametrize(

@@ -7,18 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.nlu.entries import registry_entries
-from bot.nlu.retrieval import Index, Lexicon, clean, name_variants
-from bot.settings import ROOT
+from bot.nlu.retrieval import Index, clean, name_variants
 
 QUICK = Path(__file__).with_name("quick_set.jsonl")
-
-
-@pytest.fixture(scope="module")
-def index() -> Index:
-    return Index.build(
-        registry_entries(ROOT / "data" / "registry"), Lexicon.load(ROOT / "data/nlu/synonyms.yml")
-    )
 
 
 def test_every_scenario_matter_and_catalogue_entry_is_indexed_once(index, registry):
