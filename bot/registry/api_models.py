@@ -18,6 +18,16 @@ else:
     ShortText = constr(strict=True, min_length=1, max_length=128)
 
 
+def answers_object(value: Any) -> Any:
+    """The person's answers as sent: a JSON object, bounded. Checked before pydantic's own
+    coercion, which would take a list of pairs (even an empty list) for a dict."""
+    if not isinstance(value, dict):
+        raise ValueError("answers must be a JSON object of question id → option id")
+    if len(value) > 64:
+        raise ValueError("too many answers (at most 64)")
+    return value
+
+
 class ScenarioAnswers(BaseModel):
     scenario: ShortText | None = None
     matter: ShortText | None = None
@@ -37,13 +47,7 @@ class ScenarioAnswers(BaseModel):
             raise ValueError("must be a string (the id of a scenario or a matter)")
         return value
 
-    @validator("answers", pre=True)
-    def _answers_object(cls, value: Any) -> Any:
-        if not isinstance(value, dict):
-            raise ValueError("answers must be a JSON object of question id → option id")
-        if len(value) > 64:
-            raise ValueError("too many answers (at most 64)")
-        return value
+    _answers = validator("answers", pre=True, allow_reuse=True)(answers_object)
 
     @root_validator(skip_on_failure=True)
     def _one_guide(cls, values: dict[str, Any]) -> dict[str, Any]:

@@ -15,6 +15,7 @@ from pydantic import constr, validator
 
 from bot.identity import CITIZEN_ID_PATTERN
 from bot.jsonapi import ApiError, JsonObject
+from bot.registry.api_models import answers_object
 from bot.web.console import Console
 from bot.web.staff_auth import StaffAuth
 
@@ -49,12 +50,6 @@ class _Strict(JsonObject):
     pass
 
 
-def _answers_bounded(value: dict[str, str]) -> dict[str, str]:
-    if len(value) > 64:
-        raise ValueError("too many answers (at most 64)")
-    return value
-
-
 class ReplyIn(_Strict):
     text: ReplyText
 
@@ -71,7 +66,7 @@ class ChecklistIn(_Strict):
     scenario: ScenarioId
     answers: dict[ShortText, ShortText] = {}
 
-    _bounded = validator("answers", allow_reuse=True)(_answers_bounded)
+    _answers = validator("answers", pre=True, allow_reuse=True)(answers_object)
 
 
 class AssistIn(_Strict):
@@ -80,7 +75,7 @@ class AssistIn(_Strict):
     scenario: EntryId | None = None
     answers: dict[ShortText, ShortText] = {}
 
-    _bounded = validator("answers", allow_reuse=True)(_answers_bounded)
+    _answers = validator("answers", pre=True, allow_reuse=True)(answers_object)
 
 
 class CitizenFileIn(_Strict):
@@ -90,7 +85,7 @@ class CitizenFileIn(_Strict):
     scenario: ScenarioId | None = None
     answers: dict[ShortText, ShortText] = {}
 
-    _bounded = validator("answers", allow_reuse=True)(_answers_bounded)
+    _answers = validator("answers", pre=True, allow_reuse=True)(answers_object)
 
     @validator("reason")
     def _readable(cls, value: str) -> str:

@@ -4,7 +4,7 @@ log), never a 5xx; and without the staff login, 401 everywhere."""
 from __future__ import annotations
 
 import requests
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from tests.accounts.helpers import bearer
@@ -54,6 +54,8 @@ def _url(stack, path: str, conversation: str) -> str:
 
 
 @given(route=st.sampled_from(ROUTES), conversation=IDS, body=WRONG_BODIES)
+# Found by this test in CI: pydantic took an empty list for an empty dict of answers.
+@example(route=("POST", "/console/api/assist"), conversation="0", body={"answers": []})
 def test_wrong_bodies_and_odd_ids_are_refused_and_write_nothing(stack, stores, route, conversation, body):
     method, path = route
     headers = bearer(stack.settings, "fuzzer")
