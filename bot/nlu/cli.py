@@ -80,7 +80,8 @@ def train(force: bool = False, out: Path | None = None) -> Path:
     print(
         f"[train] from the registry: {counts['scenarios']} scenario intents "
         f"(+{counts['scenarios_by_matcher_only']} by the matcher only), {counts['dictionary_words']} dictionary words, "
-        f"{counts['material_names']} material names, {counts['synonym_sets']} synonym sets",
+        f"{counts['material_names']} material names, {counts['synonym_sets']} synonym sets, "
+        f"{counts['matter_phrases']} matter phrases",
         flush=True,
     )
     fingerprint = inputs_fingerprint(TRAIN_ARGS)

@@ -27,9 +27,14 @@ SCENARIO_PREFIX = "scenario_"
 FALLBACK_INTENT = "nlu_fallback"
 VAGUE_INTENT = "vague_request"
 OUT_OF_SCOPE_INTENT = "out_of_scope"
+# The model's reading "one of the registry's matters" (trained on their names and aliases,
+# ``bot.nlu.build``): which one is the matcher's to say.
+MATTER_INTENT = "registry_matter"
 FAMILIES = ROOT / "data" / "nlu" / "families.yml"
-# Words that ask for the one-thing bundle, not one matter (能一起办吗, 要办哪些手续, 一次办完).
-TOGETHER = ("一起", "一块", "一并", "同时", "顺便", "顺带", "一次", "哪些", "全部", "都要办")
+# Words that ask for the one-thing bundle, not one matter (能一起办吗, 要办哪些手续, 一次办完,
+# 一站式); 一次性 is a one-off payment (一次性补助金), not one visit.
+TOGETHER = ("一起", "一块", "一并", "同时", "顺便", "顺带", "一次", "一站式", "哪些", "全部", "都要办")
+NOT_TOGETHER = ("一次性",)
 
 
 def scenario_of(intent: str | None) -> str | None:
@@ -254,6 +259,14 @@ def _decide(parse: dict[str, Any], known: set[str] | None, thresholds: Threshold
             return Identification("vague", None, 0.0, intent, [], families_for(text, t.families))
         return Identification("none", None, 0.0, intent, [])
     best_unnamed = max((r for r in ranked if not r.get("named")), key=_score, default=None)
+    bundle = _together_scenario(text, ranked, model, t)
+    if bundle is not None:
+        # 考完教资了，认定要体检、无犯罪证明、普通话证，能一起办吗: the one-thing scenario that does
+        # them together, even where the message names its parts.
+        score = min(1.0, _score(bundle) + t.model_weight * model.get(bundle["id"], 0.0))
+        entry = _candidate(bundle, score)
+        others = [_candidate(r, _score(r)) for r in ranked if r is not bundle][: t.offer - 1]
+        return Identification("identified", entry, score, intent, [entry, *others])
 
     # Named: the message holds an entry's official name or alias. It is never missed: it is
     # the answer, or (when a more specific entry covers the message better, 退休了公积金怎么取
@@ -369,7 +382,7 @@ def _decide(parse: dict[str, Any], known: set[str] | None, thresholds: Threshold
 
     combined = sorted(((min(1.0, _score(r) + boost(r)), r) for r in ranked), key=lambda x: x[0], reverse=True)
     # Other intents (greet, out_of_scope, a question …): the words alone must be clear.
-    about_a_matter = model_sid is not None or intent in (None, FALLBACK_INTENT, VAGUE_INTENT)
+    about_a_matter = model_sid is not None or intent in (None, FALLBACK_INTENT, VAGUE_INTENT, MATTER_INTENT)
     if not about_a_matter and forced is None:
         floor = t.out_of_scope if intent == OUT_OF_SCOPE_INTENT else t.other_intent
         if matcher_top < floor:
@@ -392,12 +405,34 @@ def _decide(parse: dict[str, Any], known: set[str] | None, thresholds: Threshold
     return Identification("none", None, top_score, intent, [])
 
 
+def says_together(text: str) -> bool:
+    """The words ask for several things at once (能一起办吗, 要办哪些手续, 一站式)."""
+    from bot.nlu.normalize import normalize
+
+    cleaned = normalize(text)
+    for word in NOT_TOGETHER:
+        cleaned = cleaned.replace(word, " ")
+    return any(w in cleaned for w in TOGETHER)
+
+
+def _together_scenario(
+    text: str, ranked: list[dict[str, Any]], model: dict[str, float], t: Thresholds
+) -> dict[str, Any] | None:
+    """The one-thing scenario a message asks for when it asks for things together, if the words
+    and the model clearly point to one (its score plus the model's weight reaches ``identify_at``)."""
+    if not says_together(text):
+        return None
+    scenarios = [r for r in ranked if r.get("kind") == "scenario"]
+    best = max(scenarios, key=lambda r: _score(r) + t.model_weight * model.get(r["id"], 0.0), default=None)
+    if best is None or _score(best) + t.model_weight * model.get(best["id"], 0.0) < t.identify_at:
+        return None
+    return best
+
+
 def asks_together(text: str, ranked: list[dict[str, Any]], scenario: str) -> bool:
     """The message asks for the one-thing bundle, not one of its matters: it says so (能一起办吗,
     要办哪些手续) or names two of the scenario's matters (就业登记和用工备案在哪办)."""
-    from bot.nlu.normalize import normalize
-
-    if any(w in normalize(text) for w in TOGETHER):
+    if says_together(text):
         return True
     return sum(1 for r in ranked if r.get("named") and scenario in (r.get("scenarios") or ())) >= 2
 

@@ -68,6 +68,7 @@ def candidate_features(parse: dict[str, Any], ranking: Sequence[dict[str, Any]])
     """One row of ``FEATURES`` per ranking item (the matcher's items, as in the parse)."""
     from bot.nlu.intents import (
         FALLBACK_INTENT,
+        MATTER_INTENT,
         OUT_OF_SCOPE_INTENT,
         VAGUE_INTENT,
         scenario_of,
@@ -81,7 +82,7 @@ def candidate_features(parse: dict[str, Any], ranking: Sequence[dict[str, Any]])
     together = asks_together_words(parse.get("text") or "")
     registry = parse.get("registry") or {}
     top = max((float(r.get("score") or 0.0) for r in ranking), default=0.0)
-    other = not model_sid and intent not in (FALLBACK_INTENT, VAGUE_INTENT)
+    other = not model_sid and intent not in (FALLBACK_INTENT, VAGUE_INTENT, MATTER_INTENT)
     score_of = {r["id"]: float(r.get("score") or 0.0) for r in ranking}
     rows = []
     for i, r in enumerate(ranking):
@@ -127,11 +128,9 @@ def candidate_features(parse: dict[str, Any], ranking: Sequence[dict[str, Any]])
 
 
 def asks_together_words(text: str) -> bool:
-    from bot.nlu.intents import TOGETHER
-    from bot.nlu.normalize import normalize
+    from bot.nlu.intents import says_together
 
-    cleaned = normalize(text)
-    return any(w in cleaned for w in TOGETHER)
+    return says_together(text)
 
 
 def _pairwise(x: np.ndarray) -> np.ndarray:
@@ -278,26 +277,14 @@ def training_rows(parses: Iterable[tuple[dict[str, Any], set[str]]]) -> tuple[np
     return np.vstack(xs), np.array(ys, dtype=int)
 
 
-def trained_phrases(data_dir: Path = ROOT / "data" / "nlu") -> set[str]:
-    """Texts the intent model trained on: left out of fitting, where the model is overconfident."""
-    import yaml
-
-    phrases: set[str] = set()
-    for path in data_dir.rglob("*.yml"):
-        for block in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("nlu") or []:
-            for line in str(block.get("examples") or "").splitlines():
-                line = line.strip()
-                if line.startswith("- "):
-                    phrases.add(line[2:].strip())
-    return phrases
-
-
 def fit_from_model(model: Path, out: Path = MODEL_FILE, sets: Sequence[Path] = FIT_SETS) -> Reranker:
     """Parse the development sets with ``model`` and fit the re-ranker on them."""
     import asyncio
 
+    from bot.nlu.build import trained_phrases
     from bot.nlu.cli import load_agent
 
+    # Texts the intent model trained on are left out: there the model is overconfident.
     skip = trained_phrases()
     rows = [json.loads(line) for path in sets for line in path.open(encoding="utf-8") if line.strip()]
     rows = [r for r in rows if r["text"] not in skip]

@@ -357,7 +357,11 @@ class Index:
         """The words people may mean when they misspell or romanise one, and how common each is.
 
         Only words of the names and aliases are offered (票种 from some guide's text is not what
-        anyone misspells), and the lexicon's spoken and official words (the commonest)."""
+        anyone misspells), and the lexicon's spoken and official words (the commonest). Built
+        once: the typo corrector and the pinyin reader both need it (about a second to build)."""
+        said: tuple[list[str], Callable[[str], float]] | None = getattr(self, "_said", None)
+        if said is not None:
+            return said
         df = np.diff(self.weights.tocsc().indptr) if self.weights.shape[1] else np.zeros(0)
         spoken = set(self.lexicon.terms) | set(self.lexicon.ignore)
 
@@ -367,6 +371,7 @@ class Index:
 
         in_names = {n[i : i + k] for n in self._names for k in (2, 3, 4) for i in range(len(n) - k + 1)}
         words = [w for w in self.vocab if w in in_names] + list(spoken) + list(self.lexicon.words())
+        self._said = (words, weight)
         return words, weight
 
     @property

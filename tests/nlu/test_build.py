@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import yaml
 
-from bot.nlu.build import MATCHER, write_config
+from bot.nlu.build import MATCHER, matter_phrases, write_config
 from bot.settings import ROOT
 
 
@@ -23,3 +23,17 @@ def test_config_carries_the_digests_so_a_registry_change_retrains(tmp_path):
     assert pipeline[-1]["name"] == MATCHER
     source = yaml.safe_load((ROOT / "config.yml").read_text(encoding="utf-8"))
     assert [c["name"] for c in source["pipeline"]] == [c["name"] for c in pipeline]
+
+
+def test_matter_phrases_teach_what_a_request_for_one_matter_sounds_like():
+    phrases = set(matter_phrases(ROOT / "data" / "registry", written=set()))
+    # A detailed matter's name and alias, a catalogue-only entry's name and alias.
+    assert {"更正出生日期", "改出生日期", "导游人员从业资格证书核发", "导游资格证"} <= phrases
+    # A matter a scenario bundles sounds like its scenario (失业保险金申领 is part of 登记失业人员
+    # 就业帮扶一件事): left to the scenario's intent.
+    assert "失业保险金申领" not in phrases
+    # A phrase written for another intent keeps its label; Rasa's markup never gets in.
+    assert "更正出生日期" not in matter_phrases(ROOT / "data" / "registry", written={"更正出生日期"})
+    assert not [p for p in phrases if set(p) & set("[]{}()")]
+    # Every matter and catalogue entry no scenario bundles speaks for itself: thousands.
+    assert len(phrases) > 3000

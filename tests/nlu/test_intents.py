@@ -215,6 +215,62 @@ def test_a_scenario_s_own_matter_said_more_exactly_is_answered_as_the_matter():
     assert identify(message).scenario == "disability_services"
 
 
+def test_things_asked_for_together_are_the_one_thing_scenario_even_where_its_parts_are_named():
+    """考完教资了，认定要体检、无犯罪证明、普通话证，能一起办吗: the model reads "matters", two are
+    named, and the person asks for the one-thing scenario that does them together."""
+    text = "考完教资了，认定要体检、无犯罪证明、普通话证，能一起办吗"
+    message = matched(
+        "registry_matter",
+        [("registry_matter", 0.73), ("scenario_teacher_qualification", 0.26)],
+        [
+            ("mandarin_proficiency_certificate", "matter", 0.66, True),
+            ("no_criminal_record_certificate", "matter", 0.61, True),
+            ("teacher_qualification", "scenario", 0.4, False),
+        ],
+        text,
+    )
+    found = identify(message)
+    assert (found.decision, found.scenario) == ("identified", "teacher_qualification")
+    assert {c.id for c in found.candidates[1:]} == {
+        "mandarin_proficiency_certificate",
+        "no_criminal_record_certificate",
+    }
+    # Without the words that ask for them together, the named matter is the answer …
+    message["text"] = "考完教资了，认定要体检、无犯罪证明、普通话证"
+    assert identify(message).matter == "mandarin_proficiency_certificate"
+    # … and a one-off payment (一次性补助金) is not one visit for several things.
+    message["text"] = "普通话证的一次性补助怎么领"
+    assert identify(message).matter == "mandarin_proficiency_certificate"
+    # Nor when no scenario is plausible enough to be meant.
+    message["text"] = text
+    message["intent_ranking"][1]["confidence"] = 0.05
+    message["registry"]["ranking"][2]["score"] = 0.3
+    assert identify(message).matter == "mandarin_proficiency_certificate"
+
+
+def test_the_model_s_reading_a_matter_leaves_which_one_to_the_words():
+    found = identify(
+        matched(
+            "registry_matter",
+            [("registry_matter", 0.9), ("scenario_social_security_card", 0.05)],
+            [
+                ("social_security_card_loss_report", "matter", 0.95, False),
+                ("social_security_card", "scenario", 0.76, True),
+            ],
+        )
+    )
+    assert (found.decision, found.matter) == ("identified", "social_security_card_loss_report")
+    # A matter it reads with words that match nothing well is asked about, never "not ours" by a floor.
+    found = identify(
+        matched(
+            "registry_matter",
+            [("registry_matter", 0.9)],
+            [("social_security_card_loss_report", "matter", 0.3, False), ("x", "catalogue", 0.25, False)],
+        )
+    )
+    assert found.decision == "clarify"
+
+
 def test_close_candidates_of_any_kind_are_asked_about():
     found = identify(
         matched(

@@ -59,7 +59,15 @@ def fake_training(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict:
     monkeypatch.setattr(cli, "_rasa", rasa)
     monkeypatch.setattr(cli, "inputs_fingerprint", lambda args: state["fingerprint"])
     counts = dict.fromkeys(
-        ("scenarios", "scenarios_by_matcher_only", "dictionary_words", "material_names", "synonym_sets"), 0
+        (
+            "scenarios",
+            "scenarios_by_matcher_only",
+            "dictionary_words",
+            "material_names",
+            "synonym_sets",
+            "matter_phrases",
+        ),
+        0,
     )
     monkeypatch.setattr(cli, "prepare_inputs", lambda: counts)
     return state
