@@ -71,6 +71,7 @@ def candidate_features(parse: dict[str, Any], ranking: Sequence[dict[str, Any]])
         MATTER_INTENT,
         OUT_OF_SCOPE_INTENT,
         VAGUE_INTENT,
+        says_together,
         scenario_of,
         scenario_ranking,
     )
@@ -79,7 +80,7 @@ def candidate_features(parse: dict[str, Any], ranking: Sequence[dict[str, Any]])
     confidence = float((parse.get("intent") or {}).get("confidence") or 0.0)
     model = {r["scenario"]: r["confidence"] for r in scenario_ranking(parse)}
     model_sid = scenario_of(intent)
-    together = asks_together_words(parse.get("text") or "")
+    together = says_together(parse.get("text") or "")
     registry = parse.get("registry") or {}
     top = max((float(r.get("score") or 0.0) for r in ranking), default=0.0)
     other = not model_sid and intent not in (FALLBACK_INTENT, VAGUE_INTENT, MATTER_INTENT)
@@ -125,12 +126,6 @@ def candidate_features(parse: dict[str, Any], ranking: Sequence[dict[str, Any]])
             ]
         )
     return np.array(rows, dtype=float).reshape(len(rows), len(FEATURES))
-
-
-def asks_together_words(text: str) -> bool:
-    from bot.nlu.intents import says_together
-
-    return says_together(text)
 
 
 def _pairwise(x: np.ndarray) -> np.ndarray:
@@ -224,7 +219,7 @@ def reorder(
     scenario the model reads at ``KEEP_SURE_SCENARIO``, and one it names at all unless the
     re-ranker prefers a matter that scenario bundles.
     """
-    from bot.nlu.intents import Thresholds, scenario_of
+    from bot.nlu.intents import Thresholds, says_together, scenario_of
 
     # The model names a life event outright from this confidence on (the rules' own threshold).
     names_at = Thresholds.confident if names_at is None else names_at
@@ -236,7 +231,7 @@ def reorder(
     sure = float(intent.get("confidence") or 0.0) >= KEEP_SURE_SCENARIO
     if sure and chosen is not None and chosen == scenario_of(intent.get("name")):
         return []
-    if asks_together_words(parse.get("text") or ""):
+    if says_together(parse.get("text") or ""):
         return []
     probabilities = reranker.probabilities(candidate_features(parse, ranked))
     order = np.argsort(-probabilities, kind="stable")

@@ -358,7 +358,7 @@ class Index:
 
         Only words of the names and aliases are offered (票种 from some guide's text is not what
         anyone misspells), and the lexicon's spoken and official words (the commonest). Built
-        once: the typo corrector and the pinyin reader both need it (about a second to build)."""
+        once: the typo corrector and the pinyin reader both need it (0.27 s to build here)."""
         said: tuple[list[str], Callable[[str], float]] | None = getattr(self, "_said", None)
         if said is not None:
             return said
