@@ -86,6 +86,27 @@ def test_a_question_in_the_middle_is_answered_and_the_question_comes_back(stack,
     assert Chat.card(person.say("不同民族")) is not None
 
 
+def test_a_request_for_one_matter_is_read_as_such_and_answered_with_its_checklist(stack, chat):
+    """The trained model reads a request for one matter as ``registry_matter`` (learnt from the
+    registry's matter names, not from this wording), its rule sends it to the identify action, and
+    the registry matcher says which matter: the checklist is that matter's, from the registry."""
+    person = chat()
+    reply = person.say("工伤认定怎么申请")
+    tracker = rasa_tracker(stack, person.sender)
+    latest = tracker["latest_message"]
+    assert latest["intent"]["name"] == "registry_matter", latest["intent"]
+    assert latest["registry"]["ranking"][0]["id"] == "work_injury_recognition"
+    assert tracker["slots"]["identified"] == {
+        "kind": "matter",
+        "id": "work_injury_recognition",
+        "name": "工伤认定申请",
+    }
+    card = Chat.card(reply)
+    assert card is not None, Chat.text(reply)
+    expected = registry_checklist(stack, "work_injury_recognition", {})
+    assert statuses(card) == expected_statuses(expected) and card["summary"] == expected["summary"]
+
+
 def test_a_matter_we_do_not_cover_gets_an_honest_answer_not_a_checklist(stack, chat):
     reply = chat().say("我想给家里的狗办个养犬登记")
     assert Chat.card(reply) is None

@@ -16,13 +16,13 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from bot.nlu.cli import RASA_ENV
 from bot.ops.procs import Service, free_port
 from bot.ops.stack import Stack, settings_on_free_ports
 from bot.settings import ROOT, Settings
 
 API_TOKEN = "bench-rasa-token"
 REGISTRY_TOKEN = "bench-registry-token"
-RASA_ENV = {"RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2"}
 
 
 class RegistryOnly(Stack):

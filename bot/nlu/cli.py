@@ -23,6 +23,8 @@ if TYPE_CHECKING:
     from rasa.core.agent import Agent
 
 MODELS = ROOT / "models"
+# The environment of Rasa's own processes: no telemetry, and TensorFlow quiet.
+RASA_ENV = {"RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2"}
 TRAIN_ARGS = [
     "--config",
     "build/rasa/config.yml",
@@ -115,7 +117,7 @@ def train(force: bool = False, out: Path | None = None) -> Path:
 
 
 def _rasa(*args: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2"}
+    env = {**os.environ, **RASA_ENV}
     return subprocess.run([sys.executable, "-m", "rasa", *args], cwd=ROOT, env=env)
 
 
@@ -131,7 +133,7 @@ def run_validate(args: argparse.Namespace) -> int:
     # Rasa's validator sees only rules and stories, so it calls a response that only a custom
     # action says "not used in any story or rule": that warning, for those responses, is dropped.
     said = said_by_actions()
-    env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2"}
+    env = {**os.environ, **RASA_ENV}
     process = subprocess.Popen(
         [sys.executable, "-m", "rasa", "data", "validate", *TRAIN_ARGS, "--fail-on-warnings"],
         cwd=ROOT,
