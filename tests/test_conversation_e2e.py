@@ -131,6 +131,20 @@ def test_follow_ups_after_the_answer(stack, chat):
     assert "部门" in Chat.text(person.say("要跑哪些部门"))
 
 
+def test_a_two_character_follow_up_is_read_as_taught(stack, chat):
+    """要多久 is a training phrase of ask_duration, yet the model alone gives it 0.33 (flat over ~75
+    intents): the known-phrase component reads it, with its punctuation, as taught."""
+    person = chat()
+    person.say("我老婆刚生了孩子，要办些什么手续")
+    person.say("1")
+    reply = person.say("要多久？")
+    assert rasa_tracker(stack, person.sender)["latest_message"]["intent"] == {
+        "name": "ask_duration",
+        "confidence": 1.0,
+    }
+    assert "5 个工作日" in Chat.text(reply)
+
+
 def test_registry_down_gives_an_apology_then_recovers(stack, chat):
     registry = stack.service("registry")
     person = chat()

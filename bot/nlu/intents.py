@@ -77,6 +77,11 @@ class Thresholds:
     plausible: float = 0.2
     close: float = 0.2
     candidate: float = 0.12
+    # When the model is this sure that the message asks for one of the registry's matters
+    # (``registry_matter``), "not ours" would contradict it: the close candidates are offered
+    # from ``matter_plausible`` on.
+    matter_sure: float = 0.8
+    matter_plausible: float = 0.15
     # A confident model scenario is overruled by an entry it does not bundle that the words
     # point to this clearly (this score, this far above the scenario's own).
     overrule_at: float = 0.58
@@ -396,7 +401,10 @@ def _decide(parse: dict[str, Any], known: set[str] | None, thresholds: Threshold
             rest = [(_score(forced), forced), *[(s, r) for s, r in rest if r is not forced]]
         others = [_candidate(r, s) for s, r in rest[: t.offer - 1]]
         return Identification("identified", entry, top_score, intent, [entry, *others])
-    if top_score >= t.plausible or forced is not None or (is_family_text(text) and top_score > 0):
+    intent_confidence = float((parse.get("intent") or {}).get("confidence") or 0.0)
+    matter_sure = intent == MATTER_INTENT and intent_confidence >= t.matter_sure
+    plausible = t.matter_plausible if matter_sure else t.plausible
+    if top_score >= plausible or forced is not None or (is_family_text(text) and top_score > 0):
         close = [(s, r) for s, r in combined if s >= max(t.candidate, top_score - t.close)][: t.offer]
         if forced is not None and all(r is not forced for _, r in close):
             close = [*close[: t.offer - 1], (_score(forced), forced)]

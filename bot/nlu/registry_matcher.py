@@ -25,7 +25,6 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
@@ -35,6 +34,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.nlu.entries import registry_entries
 from bot.nlu.retrieval import NAMED_FLAG, Index, Lexicon
+from bot.nlu.stored_component import StoredComponent
 from bot.settings import ROOT
 
 logger = logging.getLogger(__name__)
@@ -71,7 +71,7 @@ def vague_intent_leads(message: dict[str, Any] | Message, vague_intent: str, thr
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
-class RegistryMatcher(GraphComponent):
+class RegistryMatcher(StoredComponent):
     """Ranks scenarios, matters and catalogue entries; never changes the intent."""
 
     @staticmethod
@@ -96,22 +96,10 @@ class RegistryMatcher(GraphComponent):
         config: dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
-        index: Index | None = None,
+        learnt: Index | None = None,
     ) -> None:
-        self.config = {**self.get_default_config(), **config}
-        self._model_storage = model_storage
-        self._resource = resource
-        self.index = index
-
-    @classmethod
-    def create(
-        cls,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> RegistryMatcher:
-        return cls(config, model_storage, resource)
+        super().__init__(config, model_storage, resource)
+        self.index = learnt
 
     def train(self, training_data: TrainingData) -> Resource:
         """Build the index from the registry files (the training data carries no registry)."""
@@ -125,21 +113,8 @@ class RegistryMatcher(GraphComponent):
         return self._resource
 
     @classmethod
-    def load(
-        cls,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-        **kwargs: Any,
-    ) -> RegistryMatcher:
-        try:
-            with model_storage.read_from(resource) as directory:
-                index = Index.load(Path(directory))
-        except (ValueError, FileNotFoundError):
-            logger.warning("registry matcher: no index in the model; the parse carries no ranking")
-            index = None
-        return cls(config, model_storage, resource, index)
+    def _read(cls, directory: Path) -> Index:
+        return Index.load(directory)
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
         return training_data

@@ -367,3 +367,19 @@ def test_generic_words_alone_are_vague_or_not_ours():
     )
     p["registry"]["specific"] = False
     assert identify(p).scenario == "retirement"
+
+
+def test_a_sure_request_for_a_matter_is_offered_candidates_rather_than_not_ours():
+    """70岁以上每年要交体检证明 …能推迟吗: the model is sure it is one of the registry's matters; the
+    words match the right one only weakly. Offered, not "not ours"."""
+    ranking = [
+        ("driver_licence_elderly_medical_report", "matter", 0.17, False),
+        ("driver_licence_review", "matter", 0.16, False),
+    ]
+    found = identify(matched("registry_matter", [("registry_matter", 0.95), ("greet", 0.01)], ranking))
+    assert found.decision == "clarify"
+    assert [c.id for c in found.candidates] == [r[0] for r in ranking]
+    # The model unsure, or the words weaker still: not ours.
+    assert identify(matched("registry_matter", [("registry_matter", 0.6)], ranking)).decision == "none"
+    weaker = [(i, k, 0.1, n) for i, k, _, n in ranking]
+    assert identify(matched("registry_matter", [("registry_matter", 0.95)], weaker)).decision == "none"
