@@ -68,3 +68,42 @@ def test_traditional_full_width_and_simplified_look_alike() -> None:
     tokenizer = _tokenizer(None)
     words = [t.text for t in tokenizer.tokenize(Message(data={TEXT: "戶口 ＨＵＫＯＵ"}), TEXT)]
     assert words == [t.text for t in tokenizer.tokenize(Message(data={TEXT: "户口 hukou"}), TEXT)]
+
+
+def test_the_user_dictionary_counts_once_however_often_the_tokenizer_is_made(tmp_path) -> None:
+    """Jieba adds a dictionary's frequencies to its total on every load, and the total weighs every
+    segmentation. Rasa's tokenizer loads at ``create`` and again at ``load`` (a full training
+    counted the dictionary twice, the server once); ours holds each dictionary once per process,
+    so training, a cached retrain and the server segment alike."""
+    import jieba
+    from rasa.engine.graph import ExecutionContext, GraphSchema
+    from rasa.engine.storage.local_model_storage import LocalModelStorage
+    from rasa.engine.storage.resource import Resource
+    from rasa.shared.nlu.training_data.training_data import TrainingData
+
+    jieba.initialize()
+    context = ExecutionContext(GraphSchema({}), "test")
+
+    def made_and_loaded(cls: type[JiebaTokenizer], word: str) -> list[int]:
+        """Jieba's total after create, after train and load, after a second load."""
+        words = tmp_path / cls.__name__ / "dictionary"
+        words.mkdir(parents=True)
+        (words / "words.txt").write_text(f"{word} 50 n\n", encoding="utf-8")
+        (tmp_path / cls.__name__ / "model").mkdir()
+        storage = LocalModelStorage(tmp_path / cls.__name__ / "model")
+        resource = Resource(cls.__name__)
+        config = {**cls.get_default_config(), "dictionary_path": str(words)}
+        start = jieba.dt.total
+        tokenizer = cls.create(config, storage, resource, context)
+        totals = [jieba.dt.total - start]
+        tokenizer.train(TrainingData())
+        cls.load(config, storage, resource, context)
+        totals.append(jieba.dt.total - start)
+        loaded = cls.load(config, storage, resource, context)
+        totals.append(jieba.dt.total - start)
+        message = Message({TEXT: f"我想去{word}办事"})
+        assert word in [t.text for t in loaded.tokenize(message, TEXT)]
+        return totals
+
+    assert made_and_loaded(JiebaTokenizer, "甲乙丙丁办事处") == [50, 100, 150]  # why ours exists
+    assert made_and_loaded(NormalizingJiebaTokenizer, "戊己庚辛办事处") == [50, 50, 50]

@@ -25,9 +25,9 @@ def fed(lines: list[str]) -> tuple[TrainingProgress, list[int]]:
 def test_a_cached_run_reaches_its_model_through_every_phase() -> None:
     progress, seen = fed(CACHED.read_text(encoding="utf-8").splitlines())
     assert progress.phase == "trained" and progress.percent == 100
-    assert progress.model == Path("/tmp/models/20261203-035517-heartless-limiter.tar.gz")
+    assert progress.model == Path("/tmp/models/20261203-214326-pizzicato-dachshund.tar.gz")
     assert not progress.unchanged
-    assert progress.components_done == EXPECTED_COMPONENTS == 9  # the pipeline as config.yml has it
+    assert progress.components_done == EXPECTED_COMPONENTS == 10  # the pipeline as config.yml has it
     assert seen == sorted(seen)  # never goes backwards
     assert 0 < seen[0] < 10 and 95 <= seen[-3] < 100  # inputs first; all components restored before saving
 
