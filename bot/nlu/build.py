@@ -26,7 +26,7 @@ from pathlib import Path
 
 import yaml
 
-from bot.nlu.entries import registry_entries
+from bot.nlu.entries import phrase_examples, read_matter_phrases, registry_entries
 from bot.nlu.intents import MATTER_INTENT, intent_of
 from bot.nlu.interruptions import LIST as INTERRUPTIONS_LIST
 from bot.nlu.interruptions import form_rules, load_interruptions
@@ -37,6 +37,7 @@ from bot.settings import ROOT, get_settings
 BUILD = ROOT / "build"
 NLU_DATA = ROOT / "data" / "nlu"
 NLU_SCENARIOS = NLU_DATA / "scenarios"
+NLU_MATTERS = NLU_DATA / "matters"
 SYNONYMS = ROOT / "data" / "nlu" / "synonyms.yml"
 CONFIG = ROOT / "config.yml"
 MATCHER = "bot.nlu.registry_matcher.RegistryMatcher"
@@ -70,13 +71,36 @@ def check_phrases(registry: Registry, phrases_dir: Path = NLU_SCENARIOS) -> list
     return sorted(files)
 
 
+def check_matter_phrases(registry: Registry, phrases_dir: Path = NLU_MATTERS) -> list[str]:
+    """Phrase files name registry matters and hold a list of texts; returns their ids.
+
+    A matter's phrases (people's own words: 退休了公积金咋取) are read by the registry matcher
+    as that matter's words (``bot.nlu.entries``). They are not the intent model's examples:
+    taught as ``registry_matter`` they drew the life events that mention a matter (孩子刚出生，
+    落户和社保卡能一起办吗) away from their scenarios (docs/eval/README.md).
+    """
+    files = {p.stem: p for p in phrases_dir.glob("*.yml")}
+    problems = [
+        f"data/nlu/matters/{m}.yml has no matter in data/registry"
+        for m in sorted(set(files) - set(registry.matters))
+    ]
+    for path in files.values():
+        try:
+            read_matter_phrases(path)
+        except ValueError as err:
+            problems.append(str(err))
+    if problems:
+        raise MissingPhrases("; ".join(problems))
+    return sorted(files)
+
+
 def scenarios_without_phrases(registry: Registry, phrases_dir: Path = NLU_SCENARIOS) -> list[str]:
     return sorted(set(registry.scenarios) - {p.stem for p in phrases_dir.glob("*.yml")})
 
 
 def matcher_digests(registry_dir: Path, synonyms: Path = SYNONYMS) -> dict[str, str]:
     """Digests of exactly what the registry matcher indexes, for Rasa's training fingerprint."""
-    entries = registry_entries(registry_dir)
+    entries = registry_entries(registry_dir, NLU_MATTERS)
     blob = json.dumps([e.as_dict() for e in entries], ensure_ascii=False, sort_keys=True)
     return {
         "registry_digest": hashlib.sha256(blob.encode()).hexdigest()[:16],
@@ -178,14 +202,7 @@ def _material_lookup(registry: Registry) -> list[dict]:
 
 def trained_phrases(data_dir: Path = NLU_DATA) -> set[str]:
     """The hand-written training phrases of every intent (``data/nlu``), as written."""
-    phrases: set[str] = set()
-    for path in data_dir.rglob("*.yml"):
-        for block in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("nlu") or []:
-            for line in str(block.get("examples") or "").splitlines():
-                line = line.strip()
-                if line.startswith("- "):
-                    phrases.add(line[2:].strip())
-    return phrases
+    return {phrase for path in data_dir.rglob("*.yml") for _, phrase in phrase_examples(path)}
 
 
 def matter_phrases(registry_dir: Path, written: set[str] | None = None) -> list[str]:
@@ -216,6 +233,7 @@ def build_training_inputs(
     registry: Registry, build_dir: Path = BUILD, registry_dir: Path | None = None
 ) -> dict[str, int]:
     scenario_ids = check_phrases(registry)
+    matters_with_phrases = check_matter_phrases(registry)
     if registry_dir is not None:
         write_config(matcher_digests(registry_dir), target=build_dir / "rasa" / "config.yml")
     rasa_dir = build_dir / "rasa"
@@ -257,4 +275,5 @@ def build_training_inputs(
         "material_names": lookup[0]["examples"].count("\n"),
         "synonym_sets": len(lookup) - 1,
         "matter_phrases": len(phrases),
+        "matters_with_phrases": len(matters_with_phrases),
     }

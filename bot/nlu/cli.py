@@ -83,7 +83,7 @@ def train(force: bool = False, out: Path | None = None) -> Path:
         f"[train] from the registry: {counts['scenarios']} scenario intents "
         f"(+{counts['scenarios_by_matcher_only']} by the matcher only), {counts['dictionary_words']} dictionary words, "
         f"{counts['material_names']} material names, {counts['synonym_sets']} synonym sets, "
-        f"{counts['matter_phrases']} matter phrases",
+        f"{counts['matter_phrases']} matter names, people's words for {counts['matters_with_phrases']} matters",
         flush=True,
     )
     fingerprint = inputs_fingerprint(TRAIN_ARGS)

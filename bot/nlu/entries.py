@@ -83,10 +83,14 @@ def _material_names(guide: Any, materials: dict[str, Any]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(names))
 
 
-def _scenario_entry(s: Any, materials: dict[str, Any], kind: str = "scenario") -> Entry:
+def _scenario_entry(
+    s: Any, materials: dict[str, Any], kind: str = "scenario", phrases: tuple[str, ...] = ()
+) -> Entry:
     fields: dict[str, tuple[str, ...]] = {
         "materials": _material_names(s, materials),
     }
+    if phrases:
+        fields["phrases"] = phrases
     if kind == "scenario":
         fields["bundled"] = tuple(m.name for m in s.matters)
         fields["result"] = tuple(r for m in s.matters for r in _clean_result(m.result))
@@ -123,14 +127,20 @@ def _catalogue_entry(c: Any) -> Entry:
     )
 
 
-def registry_entries(registry_dir: Path) -> list[Entry]:
+def registry_entries(registry_dir: Path, phrases_dir: Path | None = None) -> list[Entry]:
     """Scenarios, detailed matters and catalogue-only entries (a matter's own catalogue row is
-    dropped: it appears once, as the matter)."""
+    dropped: it appears once, as the matter). With ``phrases_dir``, each detailed matter
+    carries the phrases written for it there (``<id>.yml``, people's own words) as the field
+    ``phrases``: what asking for it sounds like, which its official texts rarely say."""
     from bot.registry.files import load_registry
 
     registry = load_registry(registry_dir)
+    phrases = matter_phrases_by_id(phrases_dir) if phrases_dir is not None else {}
     entries = [_scenario_entry(s, registry.materials) for s in registry.scenarios.values()]
-    entries += [_scenario_entry(m, registry.materials, "matter") for m in registry.matters.values()]
+    entries += [
+        _scenario_entry(m, registry.materials, "matter", phrases.get(m.id, ()))
+        for m in registry.matters.values()
+    ]
     detailed = {m.service_id for m in registry.matters.values()}
     entries += [
         _catalogue_entry(c)
@@ -138,3 +148,32 @@ def registry_entries(registry_dir: Path) -> list[Entry]:
         if not c.matter and c.service_id not in detailed
     ]
     return entries
+
+
+def phrase_examples(path: Path) -> list[tuple[str, str]]:
+    """(intent, phrase) for every example of a Rasa NLU file, as written."""
+    import yaml
+
+    out: list[tuple[str, str]] = []
+    for block in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("nlu") or []:
+        for line in str(block.get("examples") or "").splitlines():
+            line = line.strip()
+            if line.startswith("- ") and line[2:].strip():
+                out.append((str(block.get("intent") or ""), line[2:].strip()))
+    return out
+
+
+def matter_phrases_by_id(phrases_dir: Path) -> dict[str, tuple[str, ...]]:
+    """The phrases of ``<id>.yml`` in ``phrases_dir`` (a list under ``phrases``) by matter id."""
+    return {path.stem: read_matter_phrases(path) for path in sorted(phrases_dir.glob("*.yml"))}
+
+
+def read_matter_phrases(path: Path) -> tuple[str, ...]:
+    """One matter's phrases, as written; ``ValueError`` when the file is not a list of texts."""
+    import yaml
+
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    phrases = data.get("phrases") if isinstance(data, dict) else None
+    if not isinstance(phrases, list) or not all(isinstance(p, str) and p.strip() for p in phrases):
+        raise ValueError(f"{path.name}: expected `phrases:` with a list of texts")
+    return tuple(dict.fromkeys(" ".join(p.split()) for p in phrases))

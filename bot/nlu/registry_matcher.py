@@ -79,6 +79,8 @@ class RegistryMatcher(StoredComponent):
         return {
             "registry_dir": "data/registry",
             "synonyms": "data/nlu/synonyms.yml",
+            # People's own words for each detailed matter (``<matter id>.yml``).
+            "phrases_dir": "data/nlu/matters",
             # How many entries the parse carries.
             "top": 10,
             # Written by `python -m bot train` so that Rasa retrains when the data changes.
@@ -105,7 +107,7 @@ class RegistryMatcher(StoredComponent):
         """Build the index from the registry files (the training data carries no registry)."""
         registry_dir = _path(self.config["registry_dir"])
         assert registry_dir is not None
-        entries = registry_entries(registry_dir)
+        entries = registry_entries(registry_dir, _path(self.config["phrases_dir"]))
         self.index = Index.build(entries, Lexicon.load(_path(self.config["synonyms"])))
         with self._model_storage.write_to(self._resource) as directory:
             self.index.save(Path(directory))

@@ -3,8 +3,10 @@
 The message is normalised (simplified, half-width, lower case, punctuation gone) and
 rewritten with the curated lexicon (``data/nlu/synonyms.yml``: 驾照 → 驾驶证, 丢了 →
 补领, passport → 护照 …); English is read word by word (``bot.nlu.english``), and what the
-lexicon cannot translate is dropped rather than scored as unknown. Entries are ranked by BM25F over registry words and character bigrams
-(fields weighted: name and aliases above result, categories, department and materials),
+lexicon cannot translate is dropped rather than scored as unknown. Entries are ranked by
+BM25F over registry words and character bigrams (fields weighted: name and aliases above
+result, people's own words for a matter (``data/nlu/matters``), categories, department and
+materials),
 times a small prior (detailed guides and citizens' matters before company-only catalogue
 rows) and an action factor (驾照丢了 prefers 补领 over 换领). An entry whose official
 name or alias is in the message is "named" and ranks above everything it names within.
@@ -46,12 +48,19 @@ FIELD_WEIGHTS: dict[str, float] = {
     "name": 3.0,
     "aliases": 3.0,
     "result": 3.0,
+    # People's own words for a detailed matter (data/nlu/matters): what asking for it sounds like.
+    "phrases": 1.0,
     "bundled": 0.8,
     "categories": 0.6,
     "department": 0.5,
     "materials": 0.3,
     "eligibility": 0.3,
 }
+# Fields of what people say rather than what the registry says: their words and bigrams count
+# where the registry's texts or the lexicon know them, but add none to the vocabulary (their
+# typos, 户口签移, would become words the typo corrector leaves alone; their small talk, 今天,
+# words that match).
+SAID_ONLY = ("phrases",)
 K1 = 1.2
 B = 0.6
 BIGRAM_WEIGHT = 0.6
@@ -242,7 +251,7 @@ class Index:
     def build(cls, entries: list[Entry], lexicon: Lexicon) -> Index:
         import jieba
 
-        texts = [t for e in entries for ts in _field_texts(e).values() for t in ts]
+        texts = [t for e in entries for f, ts in _field_texts(e).items() if f not in SAID_ONLY for t in ts]
         words: set[str] = set(lexicon.words())
         for text in texts:
             for w in jieba.lcut_for_search(clean(text)):
@@ -264,13 +273,23 @@ class Index:
             for f in FIELD_WEIGHTS:
                 counts: dict[int, float] = {}
                 for text in texts_by_field.get(f, ()):
-                    for fid, w in index._features(clean(text), grow=vocab).items():
+                    grow = None if f in SAID_ONLY else vocab
+                    for fid, w in index._features(clean(text), grow=grow).items():
                         counts[fid] = counts.get(fid, 0.0) + w
                 field_feats[f].append(counts)
         n_feat = len(vocab)
         n_docs = len(entries)
+        # A field's length is weighed against its average length. People's words exist for the
+        # detailed matters only (a tenth of the entries): averaged over all entries, every matter
+        # that has them would look long-winded and its phrases count a tenth of a name's.
+        # (The registry's own fields keep the average over all entries they were tuned with.)
         avg_len = {
-            f: max(1e-9, sum(sum(c.values()) for c in field_feats[f]) / max(1, n_docs)) for f in FIELD_WEIGHTS
+            f: max(
+                1e-9,
+                sum(sum(c.values()) for c in field_feats[f])
+                / max(1, sum(1 for c in field_feats[f] if c) if f in SAID_ONLY else n_docs),
+            )
+            for f in FIELD_WEIGHTS
         }
         df = np.zeros(n_feat)
         rows, cols, vals = [], [], []

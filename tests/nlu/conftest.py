@@ -13,7 +13,8 @@ from bot.settings import ROOT
 @pytest.fixture(scope="session")
 def index() -> Index:
     return Index.build(
-        registry_entries(ROOT / "data" / "registry"), Lexicon.load(ROOT / "data/nlu/synonyms.yml")
+        registry_entries(ROOT / "data" / "registry", ROOT / "data" / "nlu" / "matters"),
+        Lexicon.load(ROOT / "data/nlu/synonyms.yml"),
     )
 
 

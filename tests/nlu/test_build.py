@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
 import yaml
 
-from bot.nlu.build import MATCHER, matter_phrases, write_config
+from bot.nlu.build import MATCHER, MissingPhrases, check_matter_phrases, matter_phrases, write_config
 from bot.settings import ROOT
 
 
@@ -37,3 +38,21 @@ def test_matter_phrases_teach_what_a_request_for_one_matter_sounds_like():
     assert not [p for p in phrases if set(p) & set("[]{}()")]
     # Every matter and catalogue entry no scenario bundles speaks for itself: thousands.
     assert len(phrases) > 3000
+
+
+def test_every_matter_has_people_s_own_words(registry):
+    """data/nlu/matters/<id>.yml: what asking for that matter sounds like, which the registry
+    matcher reads as the matter's words."""
+    assert check_matter_phrases(registry) == sorted(registry.matters)
+
+
+def test_phrases_for_an_unknown_matter_or_not_a_list_of_texts_are_reported(registry, tmp_path):
+    some = sorted(registry.matters)[0]
+    (tmp_path / f"{some}.yml").write_text("phrases:\n- 咋办\n", encoding="utf-8")
+    assert check_matter_phrases(registry, tmp_path) == [some]
+    (tmp_path / "ghost.yml").write_text("phrases:\n- 咋办\n", encoding="utf-8")
+    (tmp_path / f"{some}.yml").write_text("phrases: 咋办\n", encoding="utf-8")
+    with pytest.raises(MissingPhrases) as err:
+        check_matter_phrases(registry, tmp_path)
+    assert "ghost.yml has no matter" in str(err.value)
+    assert f"{some}.yml: expected `phrases:` with a list of texts" in str(err.value)

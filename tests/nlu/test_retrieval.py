@@ -148,3 +148,35 @@ def test_words_that_are_not_typos_stay_as_typed(index, text):
 
 def test_a_typo_reaches_the_entry(index):
     assert index.rank("社宝卡密码忘了", 1)[0]["id"] == "social_security_card_password_reset"
+
+
+def test_a_matter_s_phrases_lead_to_it_without_naming_it():
+    """People's own words for a matter (data/nlu/matters) are indexed beside its official texts:
+    they rank it for a message in those words, but only a name or an alias *names* an entry."""
+    from bot.nlu.entries import Entry
+    from bot.nlu.retrieval import Lexicon
+
+    def matter(mid: str, name: str, phrases: tuple[str, ...] = ()) -> Entry:
+        fields = {"phrases": phrases} if phrases else {}
+        return Entry(mid, "matter", name, audience="personal", fields=fields)
+
+    siblings = [
+        matter("on_retirement", "离休退休提取住房公积金"),
+        matter("on_leaving", "离职提取住房公积金"),
+        matter("on_purchase", "购买自住住房提取住房公积金"),
+        matter("pension", "城乡居民基本养老保险待遇申领"),
+    ]
+    plain = Index.build(siblings, Lexicon())
+    worded = [
+        matter(
+            "on_retirement",
+            "离休退休提取住房公积金",
+            ("到龄了公积金里的钱能一次取完吗", "到龄不上班了公积金咋取"),
+        ),
+        *siblings[1:],
+    ]
+    index = Index.build(worded, Lexicon())
+    text = "我到龄了，公积金的钱咋取"
+    assert plain.rank(text, 3)[0]["id"] != "on_retirement"
+    top = index.rank(text, 3)[0]
+    assert top["id"] == "on_retirement" and not top["named"]

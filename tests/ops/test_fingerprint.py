@@ -66,6 +66,7 @@ def fake_training(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict:
             "material_names",
             "synonym_sets",
             "matter_phrases",
+            "matters_with_phrases",
         ),
         0,
     )
