@@ -94,9 +94,6 @@ class KnownPhraseClassifier(StoredComponent):
     def _read(cls, directory: Path) -> dict[str, str]:
         return json.loads((directory / FILE).read_text("utf-8"))
 
-    def process_training_data(self, training_data: TrainingData) -> TrainingData:
-        return training_data
-
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
             key = phrase_key(message.get(TEXT))

@@ -118,9 +118,6 @@ class RegistryMatcher(StoredComponent):
     def _read(cls, directory: Path) -> Index:
         return Index.load(directory)
 
-    def process_training_data(self, training_data: TrainingData) -> TrainingData:
-        return training_data
-
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
             message.set(REGISTRY_KEY, self.match(message), add_to_output=True)

@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.nlu.training_data.training_data import TrainingData
 
 logger = logging.getLogger(__name__)
 
@@ -59,6 +60,11 @@ class StoredComponent(GraphComponent):
             logger.warning("%s: nothing learnt in the model", cls.__name__)
             learnt = None
         return cls(config, model_storage, resource, learnt)
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        """Rasa runs this on the training data before the next components train: ours add to the
+        parse of a message (``process``), never to the training examples."""
+        return training_data
 
     @classmethod
     def _read(cls, directory: Path) -> Any:
