@@ -107,6 +107,34 @@ def test_a_request_for_one_matter_is_read_as_such_and_answered_with_its_checklis
     assert statuses(card) == expected_statuses(expected) and card["summary"] == expected["summary"]
 
 
+def test_a_matter_is_found_by_its_peoples_words_alone(stack, chat):
+    """One of the matter's phrases (``data/nlu/matters``) shares no two characters with its name
+    or aliases: only the phrases, read by the matcher inside the served model, can find it."""
+    import re
+
+    import yaml
+
+    from bot.settings import ROOT
+
+    text = "营业执照刚下来，准备开家快捷酒店，还差公安这一块的证"
+    matter = yaml.safe_load(
+        (ROOT / "data/registry/matters/hotel_special_trade_licence.yml").read_text("utf-8")
+    )
+    phrases = yaml.safe_load((ROOT / "data/nlu/matters/hotel_special_trade_licence.yml").read_text("utf-8"))
+    assert text in phrases["phrases"]
+
+    def pairs(s: str) -> set[str]:
+        s = re.sub(r"[^\u4e00-\u9fff]", "", s)
+        return {s[i : i + 2] for i in range(len(s) - 1)}
+
+    assert not pairs(text) & set().union(*(pairs(w) for w in [matter["name"], *matter["aliases"]]))
+    reply = chat().say(text)
+    card = Chat.card(reply)
+    assert card is not None, Chat.text(reply)
+    expected = registry_checklist(stack, "hotel_special_trade_licence", {})
+    assert statuses(card) == expected_statuses(expected) and card["summary"] == expected["summary"]
+
+
 def test_a_matter_we_do_not_cover_gets_an_honest_answer_not_a_checklist(stack, chat):
     reply = chat().say("我想给家里的狗办个养犬登记")
     assert Chat.card(reply) is None

@@ -98,12 +98,28 @@ def scenarios_without_phrases(registry: Registry, phrases_dir: Path = NLU_SCENAR
     return sorted(set(registry.scenarios) - {p.stem for p in phrases_dir.glob("*.yml")})
 
 
+# The modules that build the matcher's index: Rasa caches a component by its config and inputs,
+# not its code, so a change here (a field's weight) must change the config to rebuild it.
+MATCHER_CODE = (
+    "registry_matcher",
+    "entries",
+    "retrieval",
+    "english",
+    "focus",
+    "normalize",
+    "romanised",
+    "typos",
+)
+
+
 def matcher_digests(registry_dir: Path, synonyms: Path = SYNONYMS) -> dict[str, str]:
     """Digests of exactly what the registry matcher indexes, for Rasa's training fingerprint."""
-    entries = registry_entries(registry_dir, NLU_MATTERS)
+    entries = registry_entries(registry_dir, NLU_MATTERS, NLU_SCENARIOS)
     blob = json.dumps([e.as_dict() for e in entries], ensure_ascii=False, sort_keys=True)
+    code = b"".join((Path(__file__).parent / f"{name}.py").read_bytes() for name in MATCHER_CODE)
     return {
         "registry_digest": hashlib.sha256(blob.encode()).hexdigest()[:16],
+        "code_digest": hashlib.sha256(code).hexdigest()[:16],
         "synonyms_digest": hashlib.sha256(synonyms.read_bytes()).hexdigest()[:16]
         if synonyms.exists()
         else "",

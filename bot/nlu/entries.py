@@ -90,7 +90,7 @@ def _scenario_entry(
         "materials": _material_names(s, materials),
     }
     if phrases:
-        fields["phrases"] = phrases
+        fields["phrases" if kind == "matter" else "scenario_phrases"] = phrases
     if kind == "scenario":
         fields["bundled"] = tuple(m.name for m in s.matters)
         fields["result"] = tuple(r for m in s.matters for r in _clean_result(m.result))
@@ -127,16 +127,25 @@ def _catalogue_entry(c: Any) -> Entry:
     )
 
 
-def registry_entries(registry_dir: Path, phrases_dir: Path | None = None) -> list[Entry]:
+def registry_entries(
+    registry_dir: Path, phrases_dir: Path | None = None, scenario_phrases_dir: Path | None = None
+) -> list[Entry]:
     """Scenarios, detailed matters and catalogue-only entries (a matter's own catalogue row is
     dropped: it appears once, as the matter). With ``phrases_dir``, each detailed matter
     carries the phrases written for it there (``<id>.yml``, people's own words) as the field
-    ``phrases``: what asking for it sounds like, which its official texts rarely say."""
+    ``phrases``: what asking for it sounds like, which its official texts rarely say. With
+    ``scenario_phrases_dir``, each scenario carries its training phrases (the examples of
+    ``<id>.yml``, a Rasa NLU file) as the field ``scenario_phrases``: a life event told as a
+    story (厂房盖好了要交付) shares few words with the scenario's guide, many with its phrases."""
     from bot.registry.files import load_registry
 
     registry = load_registry(registry_dir)
     phrases = matter_phrases_by_id(phrases_dir) if phrases_dir is not None else {}
-    entries = [_scenario_entry(s, registry.materials) for s in registry.scenarios.values()]
+    told = scenario_phrases_by_id(scenario_phrases_dir) if scenario_phrases_dir is not None else {}
+    entries = [
+        _scenario_entry(s, registry.materials, phrases=told.get(s.id, ()))
+        for s in registry.scenarios.values()
+    ]
     entries += [
         _scenario_entry(m, registry.materials, "matter", phrases.get(m.id, ()))
         for m in registry.matters.values()
@@ -161,6 +170,14 @@ def phrase_examples(path: Path) -> list[tuple[str, str]]:
             if line.startswith("- ") and line[2:].strip():
                 out.append((str(block.get("intent") or ""), line[2:].strip()))
     return out
+
+
+def scenario_phrases_by_id(phrases_dir: Path) -> dict[str, tuple[str, ...]]:
+    """The examples of ``<id>.yml`` in ``phrases_dir`` (a Rasa NLU file) by scenario id."""
+    return {
+        path.stem: tuple(dict.fromkeys(p for _, p in phrase_examples(path)))
+        for path in sorted(phrases_dir.glob("*.yml"))
+    }
 
 
 def matter_phrases_by_id(phrases_dir: Path) -> dict[str, tuple[str, ...]]:

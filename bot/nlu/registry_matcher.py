@@ -81,11 +81,14 @@ class RegistryMatcher(StoredComponent):
             "synonyms": "data/nlu/synonyms.yml",
             # People's own words for each detailed matter (``<matter id>.yml``).
             "phrases_dir": "data/nlu/matters",
+            # Each scenario's training phrases (``<scenario id>.yml``, Rasa NLU files).
+            "scenario_phrases_dir": "data/nlu/scenarios",
             # How many entries the parse carries.
             "top": 10,
             # Written by `python -m bot train` so that Rasa retrains when the data changes.
             "registry_digest": "",
             "synonyms_digest": "",
+            "code_digest": "",
             # The DIET intent for 我想办个证-like requests, and how sure it must be.
             "vague_intent": "vague_request",
             "vague_threshold": 0.3,
@@ -107,7 +110,9 @@ class RegistryMatcher(StoredComponent):
         """Build the index from the registry files (the training data carries no registry)."""
         registry_dir = _path(self.config["registry_dir"])
         assert registry_dir is not None
-        entries = registry_entries(registry_dir, _path(self.config["phrases_dir"]))
+        entries = registry_entries(
+            registry_dir, _path(self.config["phrases_dir"]), _path(self.config["scenario_phrases_dir"])
+        )
         self.index = Index.build(entries, Lexicon.load(_path(self.config["synonyms"])))
         with self._model_storage.write_to(self._resource) as directory:
             self.index.save(Path(directory))

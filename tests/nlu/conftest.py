@@ -13,7 +13,9 @@ from bot.settings import ROOT
 @pytest.fixture(scope="session")
 def index() -> Index:
     return Index.build(
-        registry_entries(ROOT / "data" / "registry", ROOT / "data" / "nlu" / "matters"),
+        registry_entries(
+            ROOT / "data" / "registry", ROOT / "data" / "nlu" / "matters", ROOT / "data" / "nlu" / "scenarios"
+        ),
         Lexicon.load(ROOT / "data/nlu/synonyms.yml"),
     )
 

@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 import yaml
 
-from bot.nlu.build import MATCHER, MissingPhrases, check_matter_phrases, matter_phrases, write_config
+from bot.nlu.build import (
+    MATCHER,
+    MATCHER_CODE,
+    MissingPhrases,
+    check_matter_phrases,
+    matcher_digests,
+    matter_phrases,
+    write_config,
+)
 from bot.settings import ROOT
 
 
@@ -24,6 +34,27 @@ def test_config_carries_the_digests_so_a_registry_change_retrains(tmp_path):
     assert pipeline[-1]["name"] == MATCHER
     source = yaml.safe_load((ROOT / "config.yml").read_text(encoding="utf-8"))
     assert [c["name"] for c in source["pipeline"]] == [c["name"] for c in pipeline]
+
+
+def test_the_matchers_code_is_in_its_digests_so_a_weight_change_rebuilds_it(monkeypatch):
+    """Rasa's cache keys a component by its config and inputs, not its code: the index bakes in
+    the field weights, so without this digest a new weight would leave the old index in place."""
+    import bot.nlu.retrieval as retrieval
+
+    registry = ROOT / "data" / "registry"
+    before = matcher_digests(registry)
+    assert {"registry_digest", "synonyms_digest", "code_digest"} <= before.keys()
+    assert "retrieval" in MATCHER_CODE and "entries" in MATCHER_CODE
+    source = Path(retrieval.__file__).read_bytes()
+    real_read = Path.read_bytes
+
+    def read_bytes(self: Path) -> bytes:
+        return source + b"# changed\n" if self == Path(retrieval.__file__) else real_read(self)
+
+    monkeypatch.setattr(Path, "read_bytes", read_bytes)
+    after = matcher_digests(registry)
+    assert after["code_digest"] != before["code_digest"]
+    assert after["registry_digest"] == before["registry_digest"]
 
 
 def test_matter_phrases_teach_what_a_request_for_one_matter_sounds_like():
