@@ -31,6 +31,7 @@ from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from bot.nlu.intents import KNOWN_PHRASE_KEY
 from bot.nlu.normalize import normalize
 from bot.nlu.stored_component import StoredComponent
 
@@ -103,4 +104,5 @@ class KnownPhraseClassifier(StoredComponent):
                 known = {"name": intent, "confidence": 1.0}
                 message.set(INTENT, known, add_to_output=True)
                 message.set(INTENT_RANKING_KEY, [known, *ranking], add_to_output=True)
+                message.set(KNOWN_PHRASE_KEY, True, add_to_output=True)
         return messages

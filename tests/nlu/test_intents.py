@@ -6,7 +6,7 @@ import pytest
 
 from bot.nlu import rerank
 from bot.nlu.build import MissingPhrases, check_phrases
-from bot.nlu.intents import identify, intent_of, leans_to, named_entry, scenario_of
+from bot.nlu.intents import KNOWN_PHRASE_KEY, identify, intent_of, leans_to, named_entry, scenario_of
 
 
 @pytest.fixture(autouse=True)
@@ -144,6 +144,21 @@ def test_a_named_matter_is_identified_whatever_the_intent():
         )
         == found.entry
     )
+
+
+def test_a_reply_exactly_as_taught_to_a_conversation_intent_names_no_entry():
+    """转人工 is word for word a phrase of human_handoff: an entry whose people's words share 人工
+    (外国人工作许可) is not what it asks for, however well it scores; an entry it names still is."""
+    unnamed = [("foreigner_visit", "scenario", 0.52, False), ("pension_verification", "matter", 0.43, False)]
+    taught = {**matched("human_handoff", [("human_handoff", 1.0)], unnamed), KNOWN_PHRASE_KEY: True}
+    assert identify(taught).decision == "none"
+    said = matched("human_handoff", [("human_handoff", 0.9)], [("foreigner_visit", "scenario", 0.9, False)])
+    assert identify(said).decision == "identified"  # not as taught: the words count as before
+    named = {
+        **matched("ask_duration", [("ask_duration", 1.0)], [("restaurant_opening", "scenario", 0.9, True)]),
+        KNOWN_PHRASE_KEY: True,
+    }
+    assert identify(named).scenario == "restaurant_opening"
 
 
 def test_a_matter_the_words_point_to_is_identified_as_a_matter():

@@ -10,6 +10,7 @@ from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from bot.nlu.intents import KNOWN_PHRASE_KEY
 from bot.nlu.known_phrases import KnownPhraseClassifier, phrase_key
 
 TRAINING = [
@@ -48,6 +49,7 @@ def parsed(classifier: KnownPhraseClassifier, text: str, ranking: list[tuple[str
 def test_a_taught_reply_is_its_intent_whatever_the_punctuation(classifier, text):
     out = parsed(classifier, text, [("greet", 0.2), ("affirm", 0.18), ("deny", 0.1)])
     assert out[INTENT] == {"name": "affirm", "confidence": 1.0}
+    assert out[KNOWN_PHRASE_KEY] is True  # the decision reads it: the reply names no entry
     names = [r["name"] for r in out[INTENT_RANKING_KEY]]
     assert names == ["affirm", "greet", "deny"]  # DIET's others stay, below it, once each
 
@@ -73,6 +75,7 @@ def test_anything_else_keeps_diet_s_reading(classifier, text):
     out = parsed(classifier, text, [("nlu_fallback", 0.25), ("greet", 0.2)])
     assert out[INTENT] == {"name": "nlu_fallback", "confidence": 0.25}
     assert [r["name"] for r in out[INTENT_RANKING_KEY]] == ["nlu_fallback", "greet"]
+    assert KNOWN_PHRASE_KEY not in out
 
 
 def test_the_phrases_survive_the_model_storage(classifier):

@@ -10,7 +10,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import PolynomialFeatures, StandardScaler
 
 from bot.nlu import rerank
-from bot.nlu.intents import identify
+from bot.nlu.intents import Thresholds, identify
 from bot.nlu.rerank import FEATURES, MODEL_FILE, Reranker, candidate_features, reorder
 
 
@@ -107,6 +107,19 @@ def test_the_reranker_orders_the_candidates(prefers_matters):
     found = identify(parse)
     if found.decision in ("identified", "clarify"):
         assert found.entry.id == "disability_certificate_renewal"
+
+
+def test_close_candidates_the_reranker_separates_surely_are_answered(prefers_matters, monkeypatch):
+    """The rules would ask (two entries 0.02 apart); the re-ranker is sure (0.95 against 0.12)."""
+    parse = _parse("残疾证快满10年了怎么换", [UMBRELLA, SPECIFIC])
+    assert identify(parse, thresholds=Thresholds(rerank_sure=1.01)).decision == "clarify"
+    found = identify(parse)
+    assert (found.decision, found.entry.id) == ("identified", "disability_certificate_renewal")
+    d = len(FEATURES)
+    width = 1 + d + d * (d - 1) // 2
+    unsure = Reranker(np.zeros(d), np.ones(d), np.zeros(width), np.ones(width), np.zeros(width), 0.0, {})
+    monkeypatch.setattr(rerank, "load", lambda *a, **k: unsure)  # 0.5 each: still asked
+    assert identify(parse).decision == "clarify"
 
 
 def test_the_rules_stand_where_they_are_surest(prefers_matters):

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.nlu.retrieval import Index, clean, name_variants
+from bot.settings import ROOT
 
 QUICK = Path(__file__).with_name("quick_set.jsonl")
 
@@ -180,3 +181,48 @@ def test_a_matter_s_phrases_lead_to_it_without_naming_it():
     assert plain.rank(text, 3)[0]["id"] != "on_retirement"
     top = index.rank(text, 3)[0]
     assert top["id"] == "on_retirement" and not top["named"]
+
+
+def test_a_scenario_is_found_by_how_people_tell_it():
+    """A life event told as a story shares few words with the scenario's guide: its training
+    phrases (data/nlu/scenarios), read as the field ``scenario_phrases``, rank it."""
+    from bot.nlu.entries import Entry
+    from bot.nlu.retrieval import Lexicon
+
+    def scenario(sid: str, name: str, bundled: tuple[str, ...], told: tuple[str, ...] = ()) -> Entry:
+        fields = {"bundled": bundled, **({"scenario_phrases": told} if told else {})}
+        return Entry(sid, "scenario", name, fields=fields)
+
+    def entries(told: tuple[str, ...]) -> list[Entry]:
+        return [
+            scenario(
+                "acceptance",
+                "建设工程联合验收一件事",
+                ("规划条件核实", "消防验收", "人防工程竣工验收备案"),
+                told,
+            ),
+            scenario("opening", "商业项目开业一件事", ("公众聚集场所投入使用营业前消防安全检查",)),
+            Entry(
+                "survey", "matter", "建设工程竣工测量", fields={"materials": ("房子平面图", "有关部门意见")}
+            ),
+        ]
+
+    text = "房子盖好了，要几个部门一起来看"
+    told = ("小区房子盖完了，几个部门分别来看太慢了", "房子盖好了，各部门能一起来看吗")
+    assert Index.build(entries(()), Lexicon()).rank(text, 3)[0]["id"] != "acceptance"
+    top = Index.build(entries(told), Lexicon()).rank(text, 3)[0]
+    assert top["id"] == "acceptance" and not top["named"]
+
+
+def test_registry_entries_carry_each_scenarios_training_phrases(tmp_path):
+    from bot.nlu.entries import registry_entries
+
+    registry = ROOT / "data" / "registry"
+    (tmp_path / "newborn.yml").write_text(
+        'version: "3.1"\nnlu:\n- intent: scenario_newborn\n  examples: |\n    - 娃生了，手续咋办\n    - 娃生了，手续咋办\n',
+        encoding="utf-8",
+    )
+    by_id = {e.id: e for e in registry_entries(registry, None, tmp_path)}
+    assert by_id["newborn"].fields["scenario_phrases"] == ("娃生了，手续咋办",)
+    assert "scenario_phrases" not in by_id["retirement"].fields
+    assert "scenario_phrases" not in {f for e in registry_entries(registry) for f in e.fields}
