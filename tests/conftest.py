@@ -160,12 +160,14 @@ class Chat:
 @pytest.fixture
 def chat(stack, request: pytest.FixtureRequest):
     """Start a fresh conversation: ``chat()`` or ``chat(metadata={...})``."""
+    import re
     import uuid
 
+    # A parametrised test's name holds brackets and escapes: not for a URL path (the tracker's).
+    name = re.sub(r"[^A-Za-z0-9_-]", "_", request.node.name)[:40]
+
     def start(metadata: dict | None = None) -> Chat:
-        return Chat(
-            stack.service("rasa").url, f"test-{request.node.name[:40]}-{uuid.uuid4().hex[:8]}", metadata
-        )
+        return Chat(stack.service("rasa").url, f"test-{name}-{uuid.uuid4().hex[:8]}", metadata)
 
     return start
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import requests
 
 from bot.identity import sign_citizen_token
@@ -141,10 +142,13 @@ def test_a_matter_we_do_not_cover_gets_an_honest_answer_not_a_checklist(stack, c
     assert "12345" in Chat.text(reply)
 
 
-def test_asking_for_a_person(stack, chat):
+@pytest.mark.parametrize("ask", ["转人工", "帮我转人工客服", "我要找人工"], ids=["taught", "polite", "find"])
+def test_asking_for_a_person(stack, chat, ask):
+    """In the middle of a situation question; 人工 is also in people's words for entries
+    (外国人工作许可), which must not take the request for a person."""
     person = chat()
     person.say("我老婆刚生了孩子，要办些什么手续")
-    reply = person.say("转人工")
+    reply = person.say(ask)
     assert "人工" in Chat.text(reply)
     tracker = rasa_tracker(stack, person.sender)
     assert tracker["slots"]["handoff"] == "requested"

@@ -33,6 +33,9 @@ MATTER_INTENT = "registry_matter"
 # Set in the parse by bot.nlu.known_phrases when the message is word for word a training phrase
 # of a conversation intent (转人工, 要多久): the message is that intent, and names no entry.
 KNOWN_PHRASE_KEY = "known_phrase"
+# Requests about the conversation itself: a person, goodbye, forget me, start again. Read surely,
+# no entry the words merely resemble takes their place (我要找人工 is not 劳动用工备案).
+CONVERSATION_INTENTS = frozenset({"human_handoff", "goodbye", "delete_my_data", "start_over"})
 FAMILIES = ROOT / "data" / "nlu" / "families.yml"
 # Words that ask for the one-thing bundle, not one matter (能一起办吗, 要办哪些手续, 一次办完,
 # 一站式); 一次性 is a one-off payment (一次性补助金), not one visit.
@@ -407,8 +410,9 @@ def _decide(parse: dict[str, Any], known: set[str] | None, thresholds: Threshold
     if not about_a_matter and forced is None:
         floor = t.out_of_scope if intent == OUT_OF_SCOPE_INTENT else t.other_intent
         # A reply exactly as taught to such an intent (转人工) is that intent, whatever an entry's
-        # people's words share with it (外国人工作 holds 人工).
-        if matcher_top < floor or parse.get(KNOWN_PHRASE_KEY):
+        # people's words share with it (外国人工作 holds 人工); so is a sure request for a person.
+        sure = float((parse.get("intent") or {}).get("confidence") or 0.0) >= t.overrule_unsure
+        if matcher_top < floor or parse.get(KNOWN_PHRASE_KEY) or (intent in CONVERSATION_INTENTS and sure):
             return Identification("none", None, combined[0][0], intent, [])
     top_score, top_r = combined[0]
     second_score = combined[1][0] if len(combined) > 1 else 0.0

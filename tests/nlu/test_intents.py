@@ -152,13 +152,20 @@ def test_a_reply_exactly_as_taught_to_a_conversation_intent_names_no_entry():
     unnamed = [("foreigner_visit", "scenario", 0.52, False), ("pension_verification", "matter", 0.43, False)]
     taught = {**matched("human_handoff", [("human_handoff", 1.0)], unnamed), KNOWN_PHRASE_KEY: True}
     assert identify(taught).decision == "none"
-    said = matched("human_handoff", [("human_handoff", 0.9)], [("foreigner_visit", "scenario", 0.9, False)])
+    said = matched("human_handoff", [("human_handoff", 0.6)], [("foreigner_visit", "scenario", 0.9, False)])
     assert identify(said).decision == "identified"  # not as taught: the words count as before
     named = {
         **matched("ask_duration", [("ask_duration", 1.0)], [("restaurant_opening", "scenario", 0.9, True)]),
         KNOWN_PHRASE_KEY: True,
     }
     assert identify(named).scenario == "restaurant_opening"
+
+
+def test_a_sure_request_for_a_person_names_no_entry_its_words_resemble():
+    entry = [("employment_filing", "matter", 0.75, False)]
+    assert identify(matched("human_handoff", [("human_handoff", 0.83)], entry)).decision == "none"
+    assert identify(matched("human_handoff", [("human_handoff", 0.4)], entry)).decision != "none"
+    assert identify(matched("ask_duration", [("ask_duration", 0.9)], entry)).decision != "none"
 
 
 def test_a_matter_the_words_point_to_is_identified_as_a_matter():
