@@ -35,6 +35,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from bot.nlu.entries import registry_entries
 from bot.nlu.retrieval import NAMED_FLAG, Index, Lexicon
 from bot.nlu.stored_component import StoredComponent
+from bot.privacy.redact import without_given_numbers
 from bot.settings import ROOT
 
 logger = logging.getLogger(__name__)
@@ -129,7 +130,7 @@ class RegistryMatcher(StoredComponent):
         return messages
 
     def match(self, message: Message | dict[str, Any]) -> dict[str, Any]:
-        text = message.get(TEXT) or ""
+        text = without_given_numbers(message.get(TEXT) or "")
         ranking = self.index.rank(text, int(self.config["top"])) if self.index and text else []
         ranking += self._model_scenarios(message, {r["id"] for r in ranking}, text)
         named = any(r["named"] for r in ranking)

@@ -28,6 +28,8 @@ from typing import Any
 # the material or handoff intents (docs/privacy.md has the measurement); the kinds are for the tests.
 REDACTED = "[已隐去]"
 ID_CARD, BANK_CARD, PHONE = "id_card", "bank_card", "phone"
+# A clause that ends in a redacted number hands the number over (我身份证[已隐去]，电话[已隐去]).
+_GIVEN = re.compile(r"[^，。；;,!?！？\n]*" + re.escape(REDACTED) + r"\s*(?:[，。；;,!?！？\n]|$)")
 
 # A run of digits (and X for an ID's check digit), allowing single spaces or dashes between groups.
 _RUN = re.compile(r"(?<![0-9A-Za-z])(?:\+?86[ -]?)?\d[\d -]{5,28}[\dXx](?![0-9A-Za-z])")
@@ -96,3 +98,10 @@ def redacting(on_new_message: Handler) -> Handler:
         return await on_new_message(message)
 
     return handler
+
+
+def without_given_numbers(text: str) -> str:
+    """The text without its clauses that end in a redacted number: they hand over a value and ask
+    for nothing, and their words (身份证, 银行卡) would read as requests for those matters. A
+    clause that goes on after the number (身份证[已隐去]丢了) keeps it."""
+    return _GIVEN.sub("", text).strip() or text

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -16,6 +17,7 @@ from bot.privacy.redact import (
     id_card_valid,
     luhn_valid,
     redact,
+    without_given_numbers,
 )
 
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
@@ -90,3 +92,20 @@ def test_text_without_long_numbers_is_left_exactly_as_written(text):
 def test_short_and_everyday_numbers_are_kept():
     for text in ("拨打12345", "2024年3月5日", "我有3个孩子", "第20230101号文件", "邮编410000"):
         assert redact(text) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "read"),
+    [
+        (
+            f"我老婆刚生了孩子，要办些什么手续？我身份证{REDACTED}，电话{REDACTED}",
+            "我老婆刚生了孩子，要办些什么手续？",
+        ),
+        (f"我身份证{REDACTED}丢了怎么补", f"我身份证{REDACTED}丢了怎么补"),  # the clause asks: kept
+        (f"电话{REDACTED}", f"电话{REDACTED}"),  # nothing else: the text as it is
+        ("身份证丢了", "身份证丢了"),
+    ],
+)
+def test_what_the_matcher_reads_leaves_out_numbers_handed_over(text, read):
+    """身份证[已隐去] hands a number over; read as a request it would be 居民身份证申领."""
+    assert without_given_numbers(text) == read
