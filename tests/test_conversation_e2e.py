@@ -136,6 +136,20 @@ def test_a_matter_is_found_by_its_peoples_words_alone(stack, chat):
     assert statuses(card) == expected_statuses(expected) and card["summary"] == expected["summary"]
 
 
+def test_a_word_for_one_matter_a_scenario_bundles_is_answered_as_the_matter(stack, chat):
+    """The issue's own words: 失业金 is 失业保险金申领 (its alias, not its scenario's). The
+    checklist is the matter's, and the reply offers the one-thing scenario that bundles it."""
+    person = chat()
+    reply = person.say("被辞退了失业金怎么领")
+    identified = rasa_tracker(stack, person.sender)["slots"]["identified"]
+    assert identified["id"] == "unemployment_insurance_benefit_claim", identified
+    card = Chat.card(reply)
+    assert card is not None, Chat.text(reply)
+    expected = registry_checklist(stack, "unemployment_insurance_benefit_claim", {})
+    assert statuses(card) == expected_statuses(expected)
+    assert "一起办" in Chat.text(reply) and "登记失业人员就业帮扶" in Chat.text(reply)
+
+
 def test_a_matter_we_do_not_cover_gets_an_honest_answer_not_a_checklist(stack, chat):
     reply = chat().say("我想给家里的狗办个养犬登记")
     assert Chat.card(reply) is None

@@ -365,6 +365,33 @@ NEW_THEMES = (
 )
 
 
+def test_no_scenario_alias_names_one_matter(registry):
+    """A word that names one matter (失业金, 夫妻投靠, 临时救助) is that matter's alias, not its
+    scenario's: asked for alone, it is answered as the matter and the scenario is offered with it.
+    Umbrella words (社保卡, 公积金贷款) that many matters share stay with the scenario."""
+    from bot.nlu.retrieval import clean
+
+    def stem(name: str) -> str:
+        return re.sub(r"(申领|申请|办理|给付|发放)$", "", clean(name))
+
+    names = [clean(m.name) for m in registry.matters.values()]
+    words = {
+        form: matter.id
+        for matter in registry.matters.values()
+        for name in (matter.name, *matter.aliases)
+        for form in (clean(name), stem(name))
+        # A stem in several matters' names (社会保障卡: 申领, 挂失, …) is an umbrella word.
+        if form == clean(name) or sum(form in n for n in names) == 1
+    }
+    clashes = [
+        (scenario.id, alias, words[clean(alias)])
+        for scenario in registry.scenarios.values()
+        for alias in scenario.aliases
+        if clean(alias) in words
+    ]
+    assert clashes == []
+
+
 def test_the_12_new_themes_are_imported_without_invented_aliases(scratch):
     registry = load_registry(scratch)
     for sid in NEW_THEMES:

@@ -21,6 +21,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
+from bot.nlu.interruptions import load_interruptions
 from bot.settings import ROOT
 
 SCENARIO_PREFIX = "scenario_"
@@ -33,14 +34,10 @@ MATTER_INTENT = "registry_matter"
 # Set in the parse by bot.nlu.known_phrases when the message is word for word a training phrase
 # of a conversation intent (转人工, 要多久): the message is that intent, and names no entry.
 KNOWN_PHRASE_KEY = "known_phrase"
-# Requests about the conversation itself: a person, goodbye, forget me, start again. Read surely,
-# no entry the words merely resemble takes their place (我要找人工 is not 劳动用工备案).
-CONVERSATION_INTENTS = frozenset({"human_handoff", "goodbye", "delete_my_data", "start_over"})
 FAMILIES = ROOT / "data" / "nlu" / "families.yml"
-# Words that ask for the one-thing bundle, not one matter (能一起办吗, 要办哪些手续, 一次办完,
-# 一站式); 一次性 is a one-off payment (一次性补助金), not one visit.
-TOGETHER = ("一起", "一块", "一并", "同时", "顺便", "顺带", "一次", "一站式", "哪些", "全部", "都要办")
-NOT_TOGETHER = ("一次性",)
+# Words that ask for the one-thing bundle, not one matter (能一起办吗, 一站式), and phrases that
+# hold them but do not (一次性补助金, 全部取出来, 需要哪些材料).
+TOGETHER = ROOT / "data" / "nlu" / "together.yml"
 
 
 def scenario_of(intent: str | None) -> str | None:
@@ -412,7 +409,9 @@ def _decide(parse: dict[str, Any], known: set[str] | None, thresholds: Threshold
         # A reply exactly as taught to such an intent (转人工) is that intent, whatever an entry's
         # people's words share with it (外国人工作 holds 人工); so is a sure request for a person.
         sure = float((parse.get("intent") or {}).get("confidence") or 0.0) >= t.overrule_unsure
-        if matcher_top < floor or parse.get(KNOWN_PHRASE_KEY) or (intent in CONVERSATION_INTENTS and sure):
+        # Requests about the conversation itself are marked in data/interruptions.yml.
+        about_conversation = intent in load_interruptions().conversation_intents
+        if matcher_top < floor or parse.get(KNOWN_PHRASE_KEY) or (about_conversation and sure):
             return Identification("none", None, combined[0][0], intent, [])
     top_score, top_r = combined[0]
     second_score = combined[1][0] if len(combined) > 1 else 0.0
@@ -435,14 +434,29 @@ def _decide(parse: dict[str, Any], known: set[str] | None, thresholds: Threshold
     return Identification("none", None, top_score, intent, [])
 
 
-def says_together(text: str) -> bool:
+@lru_cache(maxsize=4)
+def _together_words(path: Path) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """``together`` and ``not_together`` of ``data/nlu/together.yml``, normalised."""
+    import yaml
+
+    from bot.nlu.normalize import normalize
+
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    words = tuple(normalize(w) for w in data.get("together") or ())
+    # Longest first: a phrase that holds a shorter one is taken out whole.
+    exceptions = tuple(sorted((normalize(w) for w in data.get("not_together") or ()), key=len, reverse=True))
+    return words, exceptions
+
+
+def says_together(text: str, path: Path = TOGETHER) -> bool:
     """The words ask for several things at once (能一起办吗, 要办哪些手续, 一站式)."""
     from bot.nlu.normalize import normalize
 
+    words, exceptions = _together_words(path)
     cleaned = normalize(text)
-    for word in NOT_TOGETHER:
-        cleaned = cleaned.replace(word, " ")
-    return any(w in cleaned for w in TOGETHER)
+    for phrase in exceptions:
+        cleaned = cleaned.replace(phrase, " ")
+    return any(w in cleaned for w in words)
 
 
 def _together_scenario(

@@ -22,6 +22,8 @@ class Interruption:
     intents: tuple[str, ...]
     then: tuple[str, ...]
     resume: bool
+    # About the conversation itself, not a matter: read surely, it names no entry.
+    about_the_conversation: bool = False
 
 
 @dataclass(frozen=True)
@@ -36,6 +38,11 @@ class Interruptions:
         """What a form hands back to the rules when the reply is no answer."""
         return frozenset(i for e in self.entries for i in e.intents)
 
+    @property
+    def conversation_intents(self) -> frozenset[str]:
+        """Requests about the conversation itself (a person, goodbye, forget me, start again)."""
+        return frozenset(i for e in self.entries if e.about_the_conversation for i in e.intents)
+
 
 def _names(value: Any, where: str) -> tuple[str, ...]:
     if not isinstance(value, list) or not value or not all(isinstance(v, str) and v for v in value):
@@ -46,7 +53,7 @@ def _names(value: Any, where: str) -> tuple[str, ...]:
 def parse_interruptions(doc: dict[str, Any]) -> Interruptions:
     entries = []
     for number, entry in enumerate(doc.get("interruptions") or [], start=1):
-        unknown = set(entry) - {"intents", "then", "resume"}
+        unknown = set(entry) - {"intents", "then", "resume", "about_the_conversation"}
         if unknown:
             raise ValueError(f"{LIST.name}: interruption {number} has unknown keys {sorted(unknown)}")
         entries.append(
@@ -54,6 +61,7 @@ def parse_interruptions(doc: dict[str, Any]) -> Interruptions:
                 _names(entry.get("intents"), f"interruption {number} intents"),
                 _names(entry.get("then"), f"interruption {number} then"),
                 bool(entry.get("resume", False)),
+                bool(entry.get("about_the_conversation", False)),
             )
         )
     intents = [i for e in entries for i in e.intents]

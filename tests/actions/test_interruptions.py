@@ -100,6 +100,21 @@ def test_the_generated_rules_rasa_reads_are_not_stale():
     )
 
 
+def test_the_requests_about_the_conversation_are_marked_in_the_list():
+    """bot.nlu.intents reads them here: a sure one names no entry its words resemble."""
+    marked = load_interruptions().conversation_intents
+    assert marked == {"human_handoff", "goodbye", "delete_my_data", "start_over"}
+    doc = {
+        "forms": ["f"],
+        "interruptions": [
+            {"intents": ["a"], "then": ["x"], "about_the_conversation": True},
+            {"intents": ["c"], "then": ["y"]},
+        ],
+        "new_requests": {"forms": ["f"], "intents": ["b"]},
+    }
+    assert parse_interruptions(doc).conversation_intents == {"a"}
+
+
 @pytest.mark.parametrize(
     "doc",
     [
@@ -109,6 +124,7 @@ def test_the_generated_rules_rasa_reads_are_not_stale():
         },
         {"forms": ["f"], "interruptions": [{"intents": ["a"], "then": []}]},
         {"forms": ["f"], "interruptions": [{"intents": ["a"], "then": ["x"], "resumes": True}]},
+        {"forms": ["f"], "interruptions": [{"intents": ["a"], "then": ["x"], "about_conversation": True}]},
         {"forms": ["f"], "new_requests": {"forms": ["g"], "intents": ["b"]}},
         {"forms": ["f"], "interruptions": [{"intents": ["b"], "then": ["x"]}]},
     ],

@@ -6,7 +6,15 @@ import pytest
 
 from bot.nlu import rerank
 from bot.nlu.build import MissingPhrases, check_phrases
-from bot.nlu.intents import KNOWN_PHRASE_KEY, identify, intent_of, leans_to, named_entry, scenario_of
+from bot.nlu.intents import (
+    KNOWN_PHRASE_KEY,
+    identify,
+    intent_of,
+    leans_to,
+    named_entry,
+    says_together,
+    scenario_of,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -405,3 +413,21 @@ def test_a_sure_request_for_a_matter_is_offered_candidates_rather_than_not_ours(
     assert identify(matched("registry_matter", [("registry_matter", 0.6)], ranking)).decision == "none"
     weaker = [(i, k, 0.1, n) for i, k, _, n in ranking]
     assert identify(matched("registry_matter", [("registry_matter", 0.95)], weaker)).decision == "none"
+
+
+@pytest.mark.parametrize(
+    "text, together",
+    [
+        ("孩子刚出生，落户和社保卡能一起办吗", True),
+        ("开餐馆要办哪些手续", True),
+        ("失业了，除了领失业金，还能帮我找工作吗", True),
+        ("一站式办好", True),
+        ("夫妻投靠落户要准备哪些材料", False),  # a question about one matter's materials
+        ("退休了，公积金能全部取出来吗", False),  # the whole balance
+        ("第一次办护照要去哪", False),
+        ("退伍的一次性补助金什么时候发", False),
+    ],
+)
+def test_what_asks_for_things_together_is_data(text: str, together: bool):
+    """data/nlu/together.yml: the words that ask for a bundle, and the phrases that hold them but do not."""
+    assert says_together(text) is together
