@@ -422,6 +422,8 @@ def test_a_sure_request_for_a_matter_is_offered_candidates_rather_than_not_ours(
         ("开餐馆要办哪些手续", True),
         ("失业了，除了领失业金，还能帮我找工作吗", True),
         ("一站式办好", True),
+        ("Can we do the fire inspection and the business license together?", True),
+        ("How do I update my hukou and ID card in one go?", True),
         ("夫妻投靠落户要准备哪些材料", False),  # a question about one matter's materials
         ("退休了，公积金能全部取出来吗", False),  # the whole balance
         ("第一次办护照要去哪", False),
