@@ -103,6 +103,7 @@ def scenarios_without_phrases(registry: Registry, phrases_dir: Path = NLU_SCENAR
 MATCHER_CODE = (
     "registry_matcher",
     "entries",
+    "learnt",
     "retrieval",
     "english",
     "focus",

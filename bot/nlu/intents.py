@@ -236,7 +236,8 @@ def identify(
 
     ``known`` limits scenarios and matters to those ids (catalogue entries always pass). The
     rules below decide whether and how to answer; the learned re-ranker (``bot.nlu.rerank``)
-    then orders the candidates, except where the rules are surest.
+    then orders the candidates, unless one of them is named by its official name. Where it
+    prefers another entry than the rules answered, without being sure, the bot asks.
     """
     found = _decide(parse, known, thresholds)
     if found.decision not in ("identified", "clarify") or found.entry is None:
@@ -244,18 +245,25 @@ def identify(
     ranked = [r for r in _matcher_ranking(parse) or [] if _allowed(r, known)]
     from bot.nlu.rerank import reorder
 
-    order = reorder(parse, ranked, found.entry.id, thresholds.confident)
+    order = reorder(parse, ranked)
     if not order:
         return found
-    offered = [_candidate(r, p) for p, r in order[: thresholds.offer]]
-    decision = found.decision
+    t = thresholds
+    chosen = [r for _, r in order[: t.offer]]
+    named = [r for _, r in order if r.get("named")]
+    if named and not any(r.get("named") for r in chosen):
+        # A named entry is never missed: the best of them takes the last place offered.
+        chosen = [*chosen[: t.offer - 1], named[0]]
+    probability = {id(r): p for p, r in order}
+    offered = [_candidate(r, probability[id(r)]) for r in chosen]
     runner_up = offered[1].confidence if len(offered) > 1 else 0.0
-    if (
-        decision == "clarify"
-        and offered[0].confidence >= thresholds.rerank_sure
-        and offered[0].confidence - runner_up >= thresholds.rerank_by
-    ):
+    sure = offered[0].confidence >= t.rerank_sure and offered[0].confidence - runner_up >= t.rerank_by
+    decision = found.decision
+    if decision == "clarify" and sure:
         decision = "identified"
+    elif decision == "identified" and offered[0].id != found.entry.id and not sure:
+        # The rules and the re-ranker differ, and the re-ranker is not sure: ask, its best first.
+        decision = "clarify"
     return Identification(decision, offered[0], offered[0].confidence, found.intent, offered)
 
 

@@ -5,8 +5,12 @@ Runs after DIET (and the fallback classifier). At training time it builds its in
 the model; at parse time it adds the key ``registry`` to the parse result, which
 ``/model/parse`` returns and the tracker keeps in ``latest_message``::
 
-    {"ranking": [{"id", "kind", "name", "score", "named"}, …top 10], "vague": bool,
+    {"ranking": [{"id", "kind", "name", "score", "named", "learnt"}, …], "vague": bool,
      "specific": bool, "untranslated": float, "focus": str | None}
+
+The ranking is the matcher's top 10, the model's likeliest scenarios it lacks, and the learnt
+classifier's three best entries it lacks (``bot.nlu.learnt``, trained here from the same texts);
+``learnt`` is that classifier's score of each item (None for a catalogue-only entry).
 
 ``specific`` is false when the message holds no registry word beyond the generic ones
 (证, 证明, 手续) and the actions: 我要补个证 names nothing, whatever it matches.
@@ -25,6 +29,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
@@ -33,6 +38,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.nlu.entries import registry_entries
+from bot.nlu.learnt import EntryClassifier, examples
 from bot.nlu.retrieval import NAMED_FLAG, Index, Lexicon
 from bot.nlu.stored_component import StoredComponent
 from bot.privacy.redact import without_given_numbers
@@ -46,6 +52,8 @@ SCENARIO_PREFIX = "scenario_"
 # Scenario intents of the model added to the ranking when the matcher did not rank them.
 MODEL_SCENARIOS = 3
 MODEL_SCENARIO_MIN = 0.05
+# The learnt classifier's best entries added to the ranking when the matcher did not rank them.
+LEARNT_CANDIDATES = 3
 
 
 def _path(value: str | None) -> Path | None:
@@ -102,10 +110,13 @@ class RegistryMatcher(StoredComponent):
         config: dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
-        learnt: Index | None = None,
+        learnt: Index | tuple[Index, EntryClassifier | None] | None = None,
     ) -> None:
         super().__init__(config, model_storage, resource)
-        self.index = learnt
+        # An index alone (a model trained before the classifier, a test) ranks without it.
+        self.index: Index | None
+        self.classifier: EntryClassifier | None
+        self.index, self.classifier = learnt if isinstance(learnt, tuple) else (learnt, None)
 
     def train(self, training_data: TrainingData) -> Resource:
         """Build the index from the registry files (the training data carries no registry)."""
@@ -114,15 +125,24 @@ class RegistryMatcher(StoredComponent):
         entries = registry_entries(
             registry_dir, _path(self.config["phrases_dir"]), _path(self.config["scenario_phrases_dir"])
         )
-        self.index = Index.build(entries, Lexicon.load(_path(self.config["synonyms"])))
+        self.index = index = Index.build(entries, Lexicon.load(_path(self.config["synonyms"])))
+        texts, labels = examples(entries)
+        self.classifier = EntryClassifier.fit([index.reading(t, correct=False) for t in texts], labels)
         with self._model_storage.write_to(self._resource) as directory:
-            self.index.save(Path(directory))
-        logger.info("registry matcher: %d entries, %d features", len(entries), len(self.index.vocab))
+            index.save(Path(directory))
+            self.classifier.save(Path(directory))
+        logger.info(
+            "registry matcher: %d entries, %d features; classifier: %d entries from %d texts",
+            len(entries),
+            len(index.vocab),
+            len(self.classifier.classes),
+            len(texts),
+        )
         return self._resource
 
     @classmethod
-    def _read(cls, directory: Path) -> Index:
-        return Index.load(directory)
+    def _read(cls, directory: Path) -> tuple[Index, EntryClassifier | None]:
+        return Index.load(directory), EntryClassifier.load(directory)
 
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
@@ -133,6 +153,7 @@ class RegistryMatcher(StoredComponent):
         text = without_given_numbers(message.get(TEXT) or "")
         ranking = self.index.rank(text, int(self.config["top"])) if self.index and text else []
         ranking += self._model_scenarios(message, {r["id"] for r in ranking}, text)
+        ranking = self._learnt(ranking, text)
         named = any(r["named"] for r in ranking)
         best = ranking[0]["score"] if ranking else 0.0
         specific = bool(self.index and text and self.index.specific(text))
@@ -149,6 +170,20 @@ class RegistryMatcher(StoredComponent):
             # The part of a long message read as its request (bot.nlu.focus), or None.
             "focus": self.index.focus(text)[0] if self.index and text else None,
         }
+
+    def _learnt(self, ranking: list[dict[str, Any]], text: str) -> list[dict[str, Any]]:
+        """Each item with the classifier's score (``learnt``: None for a catalogue-only entry),
+        and the classifier's best entries that the ranking lacks, with the matcher's score."""
+        if self.index is None or self.classifier is None or not text:
+            return ranking
+        scores = self.classifier.scores(self.index.reading(text))
+        best = [self.classifier.classes[i] for i in np.argsort(-scores, kind="stable")[:LEARNT_CANDIDATES]]
+        ranked = {r["id"] for r in ranking}
+        ranking = ranking + self.index.entries_by_id([x for x in best if x not in ranked], text)
+        for item in ranking:
+            position = self.classifier.position(item["id"])
+            item["learnt"] = None if position is None else round(float(scores[position]), 4)
+        return ranking
 
     def _model_scenarios(self, message: Message | dict[str, Any], ranked: set[str], text: str) -> list[dict]:
         """The model's likeliest scenario intents the ranking lacks, with the matcher's own

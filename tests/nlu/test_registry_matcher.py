@@ -69,3 +69,21 @@ def test_a_question_about_a_named_entry_keeps_its_intent(matcher):
     matcher.process([m])
     found = identify(m.as_dict(only_output_properties=True))
     assert (found.intent, found.scenario) == ("ask_duration", "restaurant_opening")
+
+
+def test_the_learnt_classifier_scores_the_candidates_and_adds_its_best(matcher):
+    m = message("社保卡密码忘了咋办")
+    matcher.process([m])
+    ranking = m.as_dict(only_output_properties=True)[REGISTRY_KEY]["ranking"]
+    assert all(isinstance(r["learnt"], float) for r in ranking if r["kind"] != "catalogue")
+    assert all(r["learnt"] is None for r in ranking if r["kind"] == "catalogue")
+    best = max((r for r in ranking if r["learnt"] is not None), key=lambda r: r["learnt"])
+    assert best["id"] == "social_security_card_password_reset"
+
+
+def test_a_model_kept_before_the_classifier_ranks_without_it(matcher):
+    older = RegistryMatcher(matcher.config, None, None, matcher.index)
+    m = message("社保卡密码忘了咋办")
+    older.process([m])
+    ranking = m.get(REGISTRY_KEY)["ranking"]
+    assert ranking and all("learnt" not in r for r in ranking)

@@ -102,7 +102,7 @@ def test_features_are_one_row_per_candidate():
 
 def test_the_reranker_orders_the_candidates(prefers_matters):
     parse = _parse("残疾证快满10年了怎么换", [UMBRELLA, SPECIFIC])
-    order = reorder(parse, [UMBRELLA, SPECIFIC], "disability_services")
+    order = reorder(parse, [UMBRELLA, SPECIFIC])
     assert [r["id"] for _, r in order] == ["disability_certificate_renewal", "disability_services"]
     found = identify(parse)
     if found.decision in ("identified", "clarify"):
@@ -122,22 +122,38 @@ def test_close_candidates_the_reranker_separates_surely_are_answered(prefers_mat
     assert identify(parse).decision == "clarify"
 
 
-def test_the_rules_stand_where_they_are_surest(prefers_matters):
+def test_an_official_name_keeps_the_rules_order_an_alias_or_a_sure_model_does_not(prefers_matters):
     named = {**UMBRELLA, "named": True, "match": "name"}
-    assert (
-        reorder(_parse("残疾人服务一件事", [named, SPECIFIC]), [named, SPECIFIC], "disability_services") == []
-    )
-    together = _parse("残疾人的证和补贴能一起办吗", [UMBRELLA, SPECIFIC])
-    assert reorder(together, [UMBRELLA, SPECIFIC], "disability_services") == []
-    sure = _parse("家里有残疾人", [UMBRELLA, SPECIFIC], "scenario_disability_services", 0.93)
-    assert reorder(sure, [UMBRELLA, SPECIFIC], "disability_services") == []
-    unsure = _parse("家里有残疾人", [UMBRELLA, SPECIFIC], "scenario_disability_services", 0.6)
-    assert reorder(unsure, [UMBRELLA, SPECIFIC], "disability_services") != []
+    assert reorder(_parse("残疾人服务一件事", [named, SPECIFIC]), [named, SPECIFIC]) == []
+    aliased = {**UMBRELLA, "named": True, "match": "alias"}
+    said = _parse("残疾证快满10年了", [aliased, SPECIFIC])
+    assert reorder(said, [aliased, SPECIFIC])[0][1]["id"] == SPECIFIC["id"]
+    sure = _parse("家里有残疾人，证快到期了", [UMBRELLA, SPECIFIC], "scenario_disability_services", 0.93)
+    assert reorder(sure, [UMBRELLA, SPECIFIC])[0][1]["id"] == SPECIFIC["id"]
 
 
-def test_a_scenario_the_model_names_gives_way_only_to_one_of_its_own_matters(prefers_matters):
-    other = {**SPECIFIC, "id": "ethnicity_change", "name": "民族成份变更", "scenarios": []}
-    said = _parse("家里有残疾人，我们不是一个民族", [UMBRELLA, other], "scenario_disability_services", 0.65)
-    assert reorder(said, [UMBRELLA, other], "disability_services") == []
-    own = _parse("家里有残疾人，证快到期了", [UMBRELLA, SPECIFIC], "scenario_disability_services", 0.65)
-    assert reorder(own, [UMBRELLA, SPECIFIC], "disability_services")[0][1]["id"] == SPECIFIC["id"]
+def test_a_named_entry_is_never_left_out_of_what_is_offered(prefers_matters):
+    """Three matters the re-ranker prefers, and the scenario an alias names: still offered."""
+    aliased = {**UMBRELLA, "named": True, "match": "alias", "score": 0.8}
+    others = [{**SPECIFIC, "id": f"m{i}", "name": f"事项{i}", "score": 0.7 - i / 10} for i in range(3)]
+    found = identify(_parse("残疾证的事", [aliased, *others]))
+    assert found.entry is not None and found.entry.id != "disability_services"
+    assert len(found.candidates) == Thresholds.offer
+    assert "disability_services" in [c.id for c in found.candidates]
+
+
+def test_when_the_rules_and_an_unsure_reranker_differ_the_bot_asks(monkeypatch):
+    """The rules name the scenario the model is sure of; a re-ranker that slightly prefers the
+    matter (0.62 against 0.38) makes it a question, the matter first."""
+    d = len(FEATURES)
+    width = 1 + d + d * (d - 1) // 2
+    coef = np.zeros(width)
+    coef[1 + FEATURES.index("is_matter")] = 0.5
+    slight = Reranker(np.zeros(d), np.ones(d), np.zeros(width), np.ones(width), coef, 0.0, {})
+    monkeypatch.setattr(rerank, "load", lambda *a, **k: slight)
+    parse = _parse("家里有残疾人", [UMBRELLA, SPECIFIC], "scenario_disability_services", 0.95)
+    parse["intent_ranking"] = [{"name": "scenario_disability_services", "confidence": 0.95}]
+    found = identify(parse)
+    assert (found.decision, found.entry.id) == ("clarify", SPECIFIC["id"])
+    monkeypatch.setattr(rerank, "load", lambda *a, **k: None)  # the rules alone: answered
+    assert identify(parse).decision == "identified"
