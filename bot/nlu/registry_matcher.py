@@ -5,12 +5,13 @@ Runs after DIET (and the fallback classifier). At training time it builds its in
 the model; at parse time it adds the key ``registry`` to the parse result, which
 ``/model/parse`` returns and the tracker keeps in ``latest_message``::
 
-    {"ranking": [{"id", "kind", "name", "score", "named", "learnt"}, …], "vague": bool,
-     "specific": bool, "untranslated": float, "focus": str | None}
+    {"ranking": [{"id", "kind", "name", "score", "named", "learnt", "learnt_catalogue"}, …],
+     "vague": bool, "specific": bool, "untranslated": float, "focus": str | None}
 
 The ranking is the matcher's top 10, the model's likeliest scenarios it lacks, and the learnt
 classifier's three best entries it lacks (``bot.nlu.learnt``, trained here from the same texts);
-``learnt`` is that classifier's score of each item (None for a catalogue-only entry).
+``learnt`` is that classifier's score of each item (None for a catalogue-only entry), and
+``learnt_catalogue`` the catalogue-only entries' classifier's (None for the others).
 
 ``specific`` is false when the message holds no registry word beyond the generic ones
 (证, 证明, 手续) and the actions: 我要补个证 names nothing, whatever it matches.
@@ -37,7 +38,7 @@ from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.nlu.entries import registry_entries
+from bot.nlu.entries import Entry, registry_entries
 from bot.nlu.learnt import EntryClassifier, examples
 from bot.nlu.retrieval import NAMED_FLAG, Index, Lexicon
 from bot.nlu.stored_component import StoredComponent
@@ -52,7 +53,12 @@ SCENARIO_PREFIX = "scenario_"
 # Scenario intents of the model added to the ranking when the matcher did not rank them.
 MODEL_SCENARIOS = 3
 MODEL_SCENARIO_MIN = 0.05
-# The learnt classifier's best entries added to the ranking when the matcher did not rank them.
+# The learnt classifiers (``bot.nlu.learnt``), each by the key its scores have in a ranking item:
+# the detailed entries' (scenarios, matters) and the catalogue-only entries' (True).
+LEARNT_KEY = "learnt"
+CLASSIFIERS = {LEARNT_KEY: False, "learnt_catalogue": True}
+# The detailed entries' classifier's best entries added to the ranking when the matcher did not
+# rank them.
 LEARNT_CANDIDATES = 3
 
 
@@ -77,6 +83,24 @@ def vague_intent_leads(message: dict[str, Any] | Message, vague_intent: str, thr
         and ranking[0].get("name") == vague_intent
         and ranking[0].get("confidence", 0) >= threshold
     )
+
+
+def _fit_classifiers(index: Index, entries: list[Entry]) -> dict[str, EntryClassifier]:
+    """Each of ``CLASSIFIERS`` fitted on its entries' texts, read as messages are. Side by side in
+    two threads: scikit-learn's linear SVM leaves Python's lock while it fits, so on two cores
+    both take the time of the larger (the catalogue's), not the sum."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    work = {}
+    for key, catalogue in CLASSIFIERS.items():
+        texts, labels = examples(entries, catalogue=catalogue)
+        if texts:
+            work[key] = ([index.reading(t, correct=False) for t in texts], labels)
+    with ThreadPoolExecutor(max_workers=len(work) or 1) as pool:
+        fitted = {
+            key: pool.submit(EntryClassifier.fit, texts, labels) for key, (texts, labels) in work.items()
+        }
+        return {key: future.result() for key, future in fitted.items()}
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
@@ -110,13 +134,13 @@ class RegistryMatcher(StoredComponent):
         config: dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
-        learnt: Index | tuple[Index, EntryClassifier | None] | None = None,
+        learnt: Index | tuple[Index, dict[str, EntryClassifier]] | None = None,
     ) -> None:
         super().__init__(config, model_storage, resource)
-        # An index alone (a model trained before the classifier, a test) ranks without it.
+        # An index alone (a model trained before the classifiers, a test) ranks without them.
         self.index: Index | None
-        self.classifier: EntryClassifier | None
-        self.index, self.classifier = learnt if isinstance(learnt, tuple) else (learnt, None)
+        self.classifiers: dict[str, EntryClassifier]
+        self.index, self.classifiers = learnt if isinstance(learnt, tuple) else (learnt, {})
 
     def train(self, training_data: TrainingData) -> Resource:
         """Build the index from the registry files (the training data carries no registry)."""
@@ -126,23 +150,23 @@ class RegistryMatcher(StoredComponent):
             registry_dir, _path(self.config["phrases_dir"]), _path(self.config["scenario_phrases_dir"])
         )
         self.index = index = Index.build(entries, Lexicon.load(_path(self.config["synonyms"])))
-        texts, labels = examples(entries)
-        self.classifier = EntryClassifier.fit([index.reading(t, correct=False) for t in texts], labels)
+        self.classifiers = _fit_classifiers(index, entries)
         with self._model_storage.write_to(self._resource) as directory:
             index.save(Path(directory))
-            self.classifier.save(Path(directory))
+            for key, classifier in self.classifiers.items():
+                classifier.save(Path(directory), key)
         logger.info(
-            "registry matcher: %d entries, %d features; classifier: %d entries from %d texts",
+            "registry matcher: %d entries, %d features; classifiers: %s",
             len(entries),
             len(index.vocab),
-            len(self.classifier.classes),
-            len(texts),
+            ", ".join(f"{key} over {len(c.classes)} entries" for key, c in self.classifiers.items()),
         )
         return self._resource
 
     @classmethod
-    def _read(cls, directory: Path) -> tuple[Index, EntryClassifier | None]:
-        return Index.load(directory), EntryClassifier.load(directory)
+    def _read(cls, directory: Path) -> tuple[Index, dict[str, EntryClassifier]]:
+        kept = {key: EntryClassifier.load(directory, key) for key in CLASSIFIERS}
+        return Index.load(directory), {key: c for key, c in kept.items() if c is not None}
 
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
@@ -172,17 +196,21 @@ class RegistryMatcher(StoredComponent):
         }
 
     def _learnt(self, ranking: list[dict[str, Any]], text: str) -> list[dict[str, Any]]:
-        """Each item with the classifier's score (``learnt``: None for a catalogue-only entry),
-        and the classifier's best entries that the ranking lacks, with the matcher's score."""
-        if self.index is None or self.classifier is None or not text:
+        """Each item with each classifier's score under the classifier's key (None for an entry
+        it does not know), and the detailed entries' classifier's best entries that the ranking
+        lacks, with the matcher's score."""
+        if self.index is None or not self.classifiers or not text:
             return ranking
-        scores = self.classifier.scores(self.index.reading(text))
-        best = [self.classifier.classes[i] for i in np.argsort(-scores, kind="stable")[:LEARNT_CANDIDATES]]
-        ranked = {r["id"] for r in ranking}
-        ranking = ranking + self.index.entries_by_id([x for x in best if x not in ranked], text)
-        for item in ranking:
-            position = self.classifier.position(item["id"])
-            item["learnt"] = None if position is None else round(float(scores[position]), 4)
+        reading = self.index.reading(text)
+        for key, classifier in self.classifiers.items():
+            scores = classifier.scores(reading)
+            if key == LEARNT_KEY:
+                best = [classifier.classes[i] for i in np.argsort(-scores, kind="stable")[:LEARNT_CANDIDATES]]
+                ranked = {r["id"] for r in ranking}
+                ranking = ranking + self.index.entries_by_id([x for x in best if x not in ranked], text)
+            for item in ranking:
+                position = classifier.position(item["id"])
+                item[key] = None if position is None else round(float(scores[position]), 4)
         return ranking
 
     def _model_scenarios(self, message: Message | dict[str, Any], ranked: set[str], text: str) -> list[dict]:

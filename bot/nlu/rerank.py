@@ -60,6 +60,8 @@ FEATURES = (
     "learnt",
     "learnt_top",
     "learnt_below_top",
+    "learnt_catalogue",
+    "learnt_catalogue_top",
 )
 
 
@@ -86,6 +88,8 @@ def candidate_features(parse: dict[str, Any], ranking: Sequence[dict[str, Any]])
     score_of = {r["id"]: float(r.get("score") or 0.0) for r in ranking}
     learnt = [_learnt(r) for r in ranking]
     learnt_top = max(learnt, default=LEARNT_FLOOR)
+    cat = [_learnt(r, "learnt_catalogue") for r in ranking]
+    cat_top = max(cat, default=LEARNT_FLOOR)
     rows = []
     for i, r in enumerate(ranking):
         s = float(r.get("score") or 0.0)
@@ -127,16 +131,21 @@ def candidate_features(parse: dict[str, Any], ranking: Sequence[dict[str, Any]])
                 learnt[i],
                 float(learnt[i] == learnt_top and learnt_top > LEARNT_FLOOR),
                 learnt_top - learnt[i],
+                cat[i],
+                float(cat[i] == cat_top and cat_top > LEARNT_FLOOR),
             ]
         )
     return np.array(rows, dtype=float).reshape(len(rows), len(FEATURES))
 
 
+# What a learnt classifier's score counts as when it has none for the entry (the other kind's
+# entry, or a model without classifiers): below its scores for entries it finds unlike a message.
 LEARNT_FLOOR = -1.5
 
 
-def _learnt(r: dict[str, Any]) -> float:
-    value = r.get("learnt")
+def _learnt(r: dict[str, Any], key: str = "learnt") -> float:
+    """A classifier's score of a candidate (``bot.nlu.learnt``), at least ``LEARNT_FLOOR``."""
+    value = r.get(key)
     return LEARNT_FLOOR if value is None else max(LEARNT_FLOOR, float(value))
 
 

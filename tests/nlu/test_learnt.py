@@ -57,17 +57,21 @@ def test_two_entries_are_two_classes():
 
 def test_saved_and_loaded_it_scores_the_same(tmp_path):
     classifier = EntryClassifier.fit(TEXTS, LABELS)
+    other = EntryClassifier.fit(TEXTS[:4], LABELS[:4])
     classifier.save(tmp_path)
+    other.save(tmp_path, "other")  # two in one directory, each under its name
     loaded = EntryClassifier.load(tmp_path)
     assert loaded is not None and loaded.classes == classifier.classes
     assert np.allclose(loaded.scores("社保卡密码忘了"), classifier.scores("社保卡密码忘了"))
+    loaded_other = EntryClassifier.load(tmp_path, "other")
+    assert loaded_other is not None and loaded_other.classes == ("loss", "reset")
 
 
 def test_a_model_kept_without_it_loads_as_none(tmp_path):
     assert EntryClassifier.load(tmp_path) is None
 
 
-def test_it_learns_from_names_aliases_and_people_s_words_not_from_the_catalogue():
+def test_it_learns_from_names_aliases_and_people_s_words_the_catalogue_apart():
     entries = [
         Entry("m", "matter", "社会保障卡密码重置", ("社保卡密码",), fields={"phrases": ("密码忘了",)}),
         Entry("s", "scenario", "退休一件事", fields={"scenario_phrases": ("我要退休了",)}),
@@ -81,6 +85,7 @@ def test_it_learns_from_names_aliases_and_people_s_words_not_from_the_catalogue(
         ("退休一件事", "s"),
         ("我要退休了", "s"),
     ]
+    assert examples(entries, catalogue=True) == (["某个目录事项"], ["c"])
 
 
 @pytest.fixture(scope="module")

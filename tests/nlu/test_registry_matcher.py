@@ -71,19 +71,32 @@ def test_a_question_about_a_named_entry_keeps_its_intent(matcher):
     assert (found.intent, found.scenario) == ("ask_duration", "restaurant_opening")
 
 
-def test_the_learnt_classifier_scores_the_candidates_and_adds_its_best(matcher):
+def test_the_learnt_classifiers_score_the_candidates_and_add_their_best(matcher):
     m = message("社保卡密码忘了咋办")
     matcher.process([m])
     ranking = m.as_dict(only_output_properties=True)[REGISTRY_KEY]["ranking"]
-    assert all(isinstance(r["learnt"], float) for r in ranking if r["kind"] != "catalogue")
-    assert all(r["learnt"] is None for r in ranking if r["kind"] == "catalogue")
-    best = max((r for r in ranking if r["learnt"] is not None), key=lambda r: r["learnt"])
+    detailed = [r for r in ranking if r["kind"] != "catalogue"]
+    assert all(isinstance(r["learnt"], float) and r["learnt_catalogue"] is None for r in detailed)
+    best = max(detailed, key=lambda r: r["learnt"])
     assert best["id"] == "social_security_card_password_reset"
 
 
-def test_a_model_kept_before_the_classifier_ranks_without_it(matcher):
+def test_a_catalogue_entry_is_told_by_its_own_classifier(matcher):
+    """Several catalogue-only entries are about adoption; its classifier puts the one a foreigner's
+    adoption is (涉外收养登记) above the others."""
+    m = message("外国人想在这边收养个孩子")
+    matcher.process([m])
+    ranking = m.get(REGISTRY_KEY)["ranking"]
+    catalogue = [r for r in ranking if r["kind"] == "catalogue"]
+    assert len(catalogue) >= 2
+    assert all(r["learnt"] is None and isinstance(r["learnt_catalogue"], float) for r in catalogue)
+    best = max(catalogue, key=lambda r: r["learnt_catalogue"])
+    assert best["name"] == "涉外收养登记"
+
+
+def test_a_model_kept_before_the_classifiers_ranks_without_them(matcher):
     older = RegistryMatcher(matcher.config, None, None, matcher.index)
     m = message("社保卡密码忘了咋办")
     older.process([m])
     ranking = m.get(REGISTRY_KEY)["ranking"]
-    assert ranking and all("learnt" not in r for r in ranking)
+    assert ranking and all("learnt" not in r and "learnt_catalogue" not in r for r in ranking)
