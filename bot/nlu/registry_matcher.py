@@ -57,8 +57,8 @@ MODEL_SCENARIO_MIN = 0.05
 # the detailed entries' (scenarios, matters) and the catalogue-only entries' (True).
 LEARNT_KEY = "learnt"
 CLASSIFIERS = {LEARNT_KEY: False, "learnt_catalogue": True}
-# The detailed entries' classifier's best entries added to the ranking when the matcher did not
-# rank them.
+# Each classifier's best entries added to the ranking when the matcher did not rank them (for
+# the catalogue's, chosen on the development sets: top-3 0.963 → 0.967, nothing lost).
 LEARNT_CANDIDATES = 3
 
 
@@ -197,20 +197,22 @@ class RegistryMatcher(StoredComponent):
 
     def _learnt(self, ranking: list[dict[str, Any]], text: str) -> list[dict[str, Any]]:
         """Each item with each classifier's score under the classifier's key (None for an entry
-        it does not know), and the detailed entries' classifier's best entries that the ranking
-        lacks, with the matcher's score."""
+        it does not know), after each classifier's best entries that the ranking lacks were added
+        with the matcher's score."""
         if self.index is None or not self.classifiers or not text:
             return ranking
         reading = self.index.reading(text)
+        scores = {key: classifier.scores(reading) for key, classifier in self.classifiers.items()}
         for key, classifier in self.classifiers.items():
-            scores = classifier.scores(reading)
-            if key == LEARNT_KEY:
-                best = [classifier.classes[i] for i in np.argsort(-scores, kind="stable")[:LEARNT_CANDIDATES]]
-                ranked = {r["id"] for r in ranking}
-                ranking = ranking + self.index.entries_by_id([x for x in best if x not in ranked], text)
-            for item in ranking:
+            best = [
+                classifier.classes[i] for i in np.argsort(-scores[key], kind="stable")[:LEARNT_CANDIDATES]
+            ]
+            ranked = {r["id"] for r in ranking}
+            ranking = ranking + self.index.entries_by_id([x for x in best if x not in ranked], text)
+        for item in ranking:
+            for key, classifier in self.classifiers.items():
                 position = classifier.position(item["id"])
-                item[key] = None if position is None else round(float(scores[position]), 4)
+                item[key] = None if position is None else round(float(scores[key][position]), 4)
         return ranking
 
     def _model_scenarios(self, message: Message | dict[str, Any], ranked: set[str], text: str) -> list[dict]:

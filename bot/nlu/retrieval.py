@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -85,6 +85,7 @@ NAMED_BUNDLED = 0.6
 NAMED_FLAG = 0.85
 NAMED_SHARE = 0.6
 MAX_NAMED = 5  # named entries the ranking carries beyond its top
+QUERY_CACHE = 256  # messages (and their parts) whose reading ``Index.query`` keeps
 # What an unknown bigram weighs against coverage (a typical registry bigram: idf 5–8).
 OOV_WEIGHT = 1.5
 EXTRA_SHARE = 0.15
@@ -432,6 +433,19 @@ class Index:
         return text, reading.dropped
 
     def query(self, message: str) -> Query:
+        """``message`` read for scoring (see ``Query``). A parse reads the same message four times
+        (``scores``, ``specific``, ``untranslated``, ``reading``), and the typo corrector is most of
+        each read: the last few reads are kept, and each caller gets its own copy, since
+        ``scores`` sets ``unknown`` on it."""
+        cache: dict[str, Query] = self.__dict__.setdefault("_queries", {})
+        found = cache.get(message)
+        if found is None:
+            if len(cache) >= QUERY_CACHE:
+                cache.clear()
+            found = cache[message] = self._query(message)
+        return replace(found)
+
+    def _query(self, message: str) -> Query:
         raw, dropped = self._read(message)
         text = _CLASSIFIER.sub("", self.corrector.correct(raw))
         rewritten = text
@@ -637,9 +651,18 @@ class Index:
                 hit = self._names.get(text[i : i + length])
                 if hit:
                     spans.append((i, i + length, hit))
+        # A span is inside a longer one when a span that starts before it ends at or after its
+        # end, or one that starts with it ends after it: the furthest end of the spans starting
+        # before each position and at it says so, without comparing every pair.
+        furthest_at = [-1] * (n + 1)
+        for start, end, _ in spans:
+            furthest_at[start] = max(furthest_at[start], end)
+        furthest_before = [-1] * (n + 1)
+        for i in range(1, n + 1):
+            furthest_before[i] = max(furthest_before[i - 1], furthest_at[i - 1])
         out = np.zeros(len(self.entries))
         for start, end, hit in spans:
-            if any(s <= start and end <= e and (e - s) > (end - start) for s, e, _ in spans):
+            if furthest_before[start] >= end or furthest_at[start] > end:
                 continue
             for i, weight in hit:
                 # A direct hit keeps at least NAMED_FLAG (named); a longer name is a little surer.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from rasa.engine.graph import ExecutionContext, GraphSchema
 from rasa.engine.storage.local_model_storage import LocalModelStorage
@@ -11,7 +12,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.nlu.intents import identify
-from bot.nlu.registry_matcher import REGISTRY_KEY, RegistryMatcher
+from bot.nlu.registry_matcher import LEARNT_CANDIDATES, REGISTRY_KEY, RegistryMatcher
 
 
 @pytest.fixture(scope="module")
@@ -92,6 +93,20 @@ def test_a_catalogue_entry_is_told_by_its_own_classifier(matcher):
     assert all(r["learnt"] is None and isinstance(r["learnt_catalogue"], float) for r in catalogue)
     best = max(catalogue, key=lambda r: r["learnt_catalogue"])
     assert best["name"] == "涉外收养登记"
+
+
+def test_each_classifiers_best_entries_are_candidates(matcher):
+    """The matcher may rank an entry low that a classifier finds most like the message (房贷还清
+    了 shares little with 抵押权注销登记): each classifier's best entries join the ranking."""
+    for text in ("房贷还清了，房子要去解押", "社保卡密码忘了咋办", "外国人想在这边收养个孩子"):
+        m = message(text)
+        matcher.process([m])
+        ids = {r["id"] for r in m.get(REGISTRY_KEY)["ranking"]}
+        reading = matcher.index.reading(text)
+        assert set(matcher.classifiers) == {"learnt", "learnt_catalogue"}
+        for classifier in matcher.classifiers.values():
+            order = np.argsort(-classifier.scores(reading), kind="stable")[:LEARNT_CANDIDATES]
+            assert {classifier.classes[i] for i in order} <= ids, text
 
 
 def test_a_model_kept_before_the_classifiers_ranks_without_them(matcher):

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.nlu import retrieval
 from bot.nlu.retrieval import Index, clean, name_variants
 from bot.settings import ROOT
 
@@ -226,3 +227,17 @@ def test_registry_entries_carry_each_scenarios_training_phrases(tmp_path):
     assert by_id["newborn"].fields["scenario_phrases"] == ("娃生了，手续咋办",)
     assert "scenario_phrases" not in by_id["retirement"].fields
     assert "scenario_phrases" not in {f for e in registry_entries(registry) for f in e.fields}
+
+
+def test_query_keeps_recent_readings_and_hands_out_copies(index: Index) -> None:
+    """A parse reads a message several times; the kept reading is the one computed afresh, and a
+    caller that changes its copy (``scores`` sets ``unknown``) changes no one else's."""
+    message = "身份症丢了怎么补办"
+    first = index.query(message)
+    assert first == index._query(message)
+    first.unknown = 99.0
+    assert index.query(message).unknown == index._query(message).unknown != 99.0
+    for i in range(retrieval.QUERY_CACHE + 1):  # bounded: older readings are dropped
+        index.query(f"护照{i}")
+    assert len(index.__dict__["_queries"]) <= retrieval.QUERY_CACHE
+    assert index.query(message) == index._query(message)
