@@ -8,6 +8,7 @@ from bot.nlu import rerank
 from bot.nlu.build import MissingPhrases, check_phrases
 from bot.nlu.intents import (
     KNOWN_PHRASE_KEY,
+    Thresholds,
     identify,
     intent_of,
     leans_to,
@@ -174,6 +175,30 @@ def test_a_sure_request_for_a_person_names_no_entry_its_words_resemble():
     assert identify(matched("human_handoff", [("human_handoff", 0.83)], entry)).decision == "none"
     assert identify(matched("human_handoff", [("human_handoff", 0.4)], entry)).decision != "none"
     assert identify(matched("ask_duration", [("ask_duration", 0.9)], entry)).decision != "none"
+
+
+def test_an_entry_the_classifier_finds_alike_is_asked_about_though_the_words_score_low():
+    """车子被偷了半年，找回来了，车的信息要改回来吗: the words score every entry below ``plausible``,
+    but the learnt classifier scores 被盗抢机动车信息变更备案 above ``learnt_plausible``."""
+    low = [
+        ("stolen_vehicle_info_change_filing", "matter", 0.19, False),
+        ("id_card_replacement_lost", "matter", 0.14, False),
+    ]
+
+    def with_learnt(scores: list[float | None], intent: str = "nlu_fallback") -> dict:
+        found = matched(intent, [(intent, 0.25)], low)
+        for item, learnt in zip(found["registry"]["ranking"], scores, strict=True):
+            item["learnt"] = learnt
+        return found
+
+    t = Thresholds()
+    found = identify(with_learnt([t.learnt_plausible + 0.01, -1.0]))
+    assert (found.decision, found.entry.id) == ("clarify", "stolen_vehicle_info_change_filing")
+    assert [c.id for c in found.candidates] == ["stolen_vehicle_info_change_filing"]
+    # Below it, or with no classifier in the model, or a message about something else: not ours.
+    assert identify(with_learnt([t.learnt_plausible - 0.01, -1.0])).decision == "none"
+    assert identify(with_learnt([None, None])).decision == "none"
+    assert identify(with_learnt([0.5, -1.0], intent="greet")).decision == "none"
 
 
 def test_a_matter_the_words_point_to_is_identified_as_a_matter():
