@@ -225,7 +225,12 @@ class Index:
                 for variant in name_variants(bundled)[-1:]:
                     if len(variant) >= 4:
                         self._names.setdefault(variant, []).append((i, NAMED_BUNDLED))
-        self._name_lengths = sorted({len(n) for n in self._names}, reverse=True)
+        # The lengths of the names that begin with each two characters, longest first: a message
+        # is looked up only where a name could begin (names have two characters or more).
+        starts: dict[str, set[int]] = {}
+        for name in self._names:
+            starts.setdefault(name[:2], set()).add(len(name))
+        self._name_starts = {k: sorted(v, reverse=True) for k, v in starts.items()}
         self._action_matrix = np.zeros((len(entries), len(lexicon.actions)), dtype=bool)
         for i, e in enumerate(entries):
             for a in self._actions_in(clean(e.name)):
@@ -644,8 +649,8 @@ class Index:
         """Entries whose name or alias occurs in ``text``, except names inside a longer named one."""
         spans: list[tuple[int, int, list[tuple[int, float]]]] = []
         n = len(text)
-        for i in range(n):
-            for length in self._name_lengths:
+        for i in range(n - 1):
+            for length in self._name_starts.get(text[i : i + 2], ()):
                 if i + length > n:
                     continue
                 hit = self._names.get(text[i : i + length])
