@@ -7,7 +7,8 @@ which words tell two neighbours apart: 社保卡密码忘了 shares 社保卡 wi
 themselves. It is trained on every scenario's and detailed matter's names, aliases and people's
 own phrases (``data/nlu/matters``, ``data/nlu/scenarios``), one class per entry. Catalogue-only
 entries have a name and perhaps an alias, and there are 2,807 of them: they get a classifier of
-their own, over their names alone (one over all 3,187 entries took 85 s to fit, these two 20 s).
+their own, over their names and aliases (one over all 3,187 entries took 85 s to fit; these
+two, side by side, about 20 s).
 
 Character unigrams and bigrams (Chinese needs no segmentation for them; a typo costs two of them,
 not a word), TF-IDF with sublinear counts, a linear SVM. On the development sets, alone, it put
@@ -122,7 +123,7 @@ class EntryClassifier:
         return np.asarray(self.weights[cols].T @ values).ravel() + self.intercept
 
     def position(self, entry_id: str) -> int | None:
-        """Where ``entry_id`` is in ``classes`` (None: not learnt, a catalogue-only entry)."""
+        """Where ``entry_id`` is in ``classes`` (None: not one of this classifier's entries)."""
         return self._positions.get(entry_id)
 
     def __post_init__(self) -> None:

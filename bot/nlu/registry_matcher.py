@@ -8,7 +8,7 @@ the model; at parse time it adds the key ``registry`` to the parse result, which
     {"ranking": [{"id", "kind", "name", "score", "named", "learnt", "learnt_catalogue"}, …],
      "vague": bool, "specific": bool, "untranslated": float, "focus": str | None}
 
-The ranking is the matcher's top 10, the model's likeliest scenarios it lacks, and the learnt
+The ranking is the matcher's top 10, the model's likeliest scenarios it lacks, and each learnt
 classifier's three best entries it lacks (``bot.nlu.learnt``, trained here from the same texts);
 ``learnt`` is that classifier's score of each item (None for a catalogue-only entry), and
 ``learnt_catalogue`` the catalogue-only entries' classifier's (None for the others).
